@@ -1,0 +1,198 @@
+using System.Collections.Immutable;
+
+namespace ImageBuilder.Formats.Trees;
+
+/// <summary>
+/// An immutable file tree: entries keyed by normalised path, sorted ordinally so that every parent
+/// precedes its children. Writers consume it in this order, which makes their output deterministic.
+/// </summary>
+public sealed class FileTree
+{
+    public static readonly UnixFileMode DirectoryPermissions = (UnixFileMode)0x1ED; // 0755
+
+    public static readonly FileTree Empty = new(ImmutableSortedDictionary.Create<string, FsEntry>(StringComparer.Ordinal));
+
+    private FileTree(ImmutableSortedDictionary<string, FsEntry> entries) => Entries = entries;
+
+    public ImmutableSortedDictionary<string, FsEntry> Entries { get; }
+
+    public IEnumerable<FsEntry> All => Entries.Values;
+
+    public int Count => Entries.Count;
+
+    public FsEntry? Find(string path) => Entries.GetValueOrDefault(NormalizePath(path));
+
+    public static string NormalizePath(string path)
+    {
+        var parts = new List<string>();
+        foreach (string part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == ".")
+            {
+                continue;
+            }
+
+            if (part == "..")
+            {
+                throw new ArgumentException($"path '{path}' must not contain '..'", nameof(path));
+            }
+
+            parts.Add(part);
+        }
+
+        return string.Join('/', parts);
+    }
+
+    public Builder ToBuilder() => new(Entries.ToBuilder());
+
+    public static Builder CreateBuilder() => Empty.ToBuilder();
+
+    /// <summary>Collects a host directory: regular files, directories and symlinks with their permissions.</summary>
+    public static FileTree FromDirectory(string hostDirectory, string prefix = "")
+    {
+        var builder = CreateBuilder();
+        builder.AddHostDirectory(hostDirectory, prefix);
+        return builder.ToTree();
+    }
+
+    public sealed class Builder
+    {
+        private readonly ImmutableSortedDictionary<string, FsEntry>.Builder entries;
+
+        internal Builder(ImmutableSortedDictionary<string, FsEntry>.Builder entries) => this.entries = entries;
+
+        public Builder AddDirectory(string path, UnixFileMode? permissions = null)
+        {
+            string p = NormalizePath(path);
+            if (p.Length == 0)
+            {
+                return this;
+            }
+
+            EnsureParents(p);
+            if (entries.TryGetValue(p, out var existing) && existing is FsDirectory && permissions is null)
+            {
+                return this;
+            }
+
+            return Put(new FsDirectory(p, permissions ?? DirectoryPermissions));
+        }
+
+        public Builder AddFile(string path, FileContent content, UnixFileMode permissions = (UnixFileMode)0x1A4)
+        {
+            string p = NormalizePath(path);
+            EnsureParents(p);
+            return Put(new FsFile(p, content, permissions));
+        }
+
+        public Builder AddSymlink(string path, string target)
+        {
+            string p = NormalizePath(path);
+            EnsureParents(p);
+            return Put(new FsSymlink(p, target));
+        }
+
+        public Builder AddDevice(string path, DeviceKind kind, int major, int minor, UnixFileMode permissions)
+        {
+            string p = NormalizePath(path);
+            EnsureParents(p);
+            return Put(new FsDevice(p, kind, major, minor, permissions));
+        }
+
+        /// <summary>Merges another tree under <paramref name="prefix"/>; its entries replace ours (overlay semantics).</summary>
+        public Builder AddTree(FileTree tree, string prefix = "")
+        {
+            string root = NormalizePath(prefix);
+            foreach (var entry in tree.All)
+            {
+                string p = root.Length == 0 ? entry.Path : $"{root}/{entry.Path}";
+                EnsureParents(p);
+                Put(entry with { Path = p });
+            }
+
+            return this;
+        }
+
+        public Builder AddHostDirectory(string hostDirectory, string prefix = "")
+        {
+            var root = new DirectoryInfo(hostDirectory);
+            if (!root.Exists)
+            {
+                throw new DirectoryNotFoundException($"directory not found: {hostDirectory}");
+            }
+
+            string dest = NormalizePath(prefix);
+            if (dest.Length > 0)
+            {
+                AddDirectory(dest);
+            }
+
+            AddHostChildren(root, dest);
+            return this;
+        }
+
+        public bool Remove(string path) => entries.Remove(NormalizePath(path));
+
+        public FileTree ToTree() => new(entries.ToImmutable());
+
+        private void AddHostChildren(DirectoryInfo dir, string dest)
+        {
+            foreach (var info in dir.EnumerateFileSystemInfos().OrderBy(i => i.Name, StringComparer.Ordinal))
+            {
+                string p = dest.Length == 0 ? info.Name : $"{dest}/{info.Name}";
+                if (info.LinkTarget is { } target)
+                {
+                    Put(new FsSymlink(p, target));
+                }
+                else if (info is DirectoryInfo sub)
+                {
+                    Put(new FsDirectory(p, sub.UnixFileMode));
+                    AddHostChildren(sub, p);
+                }
+                else if (info is FileInfo file)
+                {
+                    Put(new FsFile(p, new HostFileContent(file.FullName, file.Length), file.UnixFileMode));
+                }
+            }
+        }
+
+        private void EnsureParents(string path)
+        {
+            int slash = path.LastIndexOf('/');
+            if (slash <= 0)
+            {
+                return;
+            }
+
+            string parent = path[..slash];
+            if (entries.TryGetValue(parent, out var existing))
+            {
+                if (existing is not FsDirectory)
+                {
+                    throw new ArgumentException($"'{parent}' is not a directory, cannot add '{path}'", nameof(path));
+                }
+
+                return;
+            }
+
+            EnsureParents(parent);
+            entries[parent] = new FsDirectory(parent, DirectoryPermissions);
+        }
+
+        private Builder Put(FsEntry entry)
+        {
+            if (entries.TryGetValue(entry.Path, out var old) && old is FsDirectory && entry is not FsDirectory)
+            {
+                // Replacing a directory by a non-directory drops its subtree, as an overlay copy would.
+                string prefix = entry.Path + "/";
+                foreach (string key in entries.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+                {
+                    entries.Remove(key);
+                }
+            }
+
+            entries[entry.Path] = entry;
+            return this;
+        }
+    }
+}
