@@ -151,7 +151,19 @@ public sealed class FileTree
                 }
                 else if (info is FileInfo file)
                 {
-                    Put(new FsFile(p, new HostFileContent(file.FullName, file.Length), file.UnixFileMode));
+                    var (type, major, minor) = HostFileStatus.Of(file.FullName);
+                    switch (type)
+                    {
+                        case HostFileStatus.Regular:
+                            Put(new FsFile(p, new HostFileContent(file.FullName, file.Length), file.UnixFileMode));
+                            break;
+                        case HostFileStatus.CharacterDevice or HostFileStatus.BlockDevice:
+                            var kind = type == HostFileStatus.CharacterDevice ? DeviceKind.Character : DeviceKind.Block;
+                            Put(new FsDevice(p, kind, major, minor, file.UnixFileMode));
+                            break;
+                        default:
+                            break; // FIFOs and sockets are runtime objects, not image content.
+                    }
                 }
             }
         }

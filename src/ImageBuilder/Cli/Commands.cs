@@ -1,0 +1,120 @@
+using System.CommandLine;
+using ImageBuilder.Images;
+using ImageBuilder.Planning;
+using ImageBuilder.Qemu;
+
+namespace ImageBuilder.Cli;
+
+/// <summary>The command-line contract: build, plan, boot (shared/DESIGN.md).</summary>
+public static class Commands
+{
+    public static RootCommand Root()
+    {
+        var root = new RootCommand("ImageBuilder: one YAML recipe to a bootable Xen live image (BIOS/UEFI, CD/USB).")
+        {
+            Build(),
+            PlanCommand(),
+            Boot(),
+        };
+        return root;
+    }
+
+    private static Command Build()
+    {
+        var recipe = new Argument<string>("recipe") { Description = "the recipe file, e.g. recipes/xen-demo.yaml" };
+        var output = new Option<string>("--output") { Description = "folder for NAME.iso and NAME.iso.sha256", DefaultValueFactory = _ => "out" };
+        var cache = new Option<string>("--cache") { Description = "folder for cached step outputs", DefaultValueFactory = _ => "cache" };
+        var command = new Command("build", "Build the image a recipe describes.") { recipe, output, cache };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (RecipeArguments.Load(parse.GetValue(recipe)!) is not { } loaded)
+            {
+                return ExitCodes.UsageOrRecipe;
+            }
+
+            var reporter = Reporters.ForConsole();
+            var build = new ImageBuild(loaded, parse.GetValue(output)!, parse.GetValue(cache)!, reporter);
+            var result = await reporter.RunAsync(() => build.RunAsync(ct)).ConfigureAwait(false);
+            Console.WriteLine($"{result.ImagePath}");
+            Console.WriteLine($"sha256 {result.Sha256}  ({result.Bytes} bytes)");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command PlanCommand()
+    {
+        var recipe = new Argument<string>("recipe") { Description = "the recipe file" };
+        var cache = new Option<string>("--cache") { Description = "folder for cached step outputs", DefaultValueFactory = _ => "cache" };
+        var command = new Command("plan", "List the steps of a build, their keys and whether each is cached.") { recipe, cache };
+        command.SetAction(parse =>
+        {
+            if (RecipeArguments.Load(parse.GetValue(recipe)!) is not { } loaded)
+            {
+                return ExitCodes.UsageOrRecipe;
+            }
+
+            var stepCache = new StepCache(parse.GetValue(cache)!);
+            var plan = new ImageBuild(loaded, "out", stepCache.Root, new PlainReporter()).Plan(new ToolVersions());
+            foreach (var step in plan.Steps)
+            {
+                string state = stepCache.Contains(step.Key) ? "cached" : "to run";
+                Console.WriteLine($"{state,-7} {step.Step.Id,-20} {step.Key}  {step.Step.Description}");
+            }
+
+            Console.WriteLine($"then    image                {loaded.Name}.iso");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Boot()
+    {
+        var image = new Argument<string>("image") { Description = "the image to boot" };
+        var firmware = new Option<Firmware>("--firmware") { Description = "bios (SeaBIOS) or uefi (OVMF)", DefaultValueFactory = _ => Firmware.Bios };
+        var media = new Option<BootMedia>("--media") { Description = "cd or usb (raw disk on a USB controller)", DefaultValueFactory = _ => BootMedia.Cd };
+        var timeout = new Option<int>("--timeout") { Description = "seconds to wait for every expected text", DefaultValueFactory = _ => 180 };
+        var expect = new Option<string[]>("--expect") { Description = "text that must appear on the serial console (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var memory = new Option<int>("--memory") { Description = "guest memory in MiB", DefaultValueFactory = _ => 1536 };
+        var log = new Option<string?>("--log") { Description = "serial console log file (default: out/boot-<image>-<firmware>-<media>.log)" };
+        var command = new Command("boot", "Boot an image in QEMU (TCG) and wait for texts on the serial console.") { image, firmware, media, timeout, expect, memory, log };
+        command.SetAction(async (parse, ct) =>
+        {
+            string path = parse.GetValue(image)!;
+            var fw = parse.GetValue(firmware);
+            var md = parse.GetValue(media);
+            int seconds = parse.GetValue(timeout);
+            if (seconds <= 0)
+            {
+                Console.Error.WriteLine("error: --timeout must be a positive number of seconds");
+                return ExitCodes.UsageOrRecipe;
+            }
+
+            string logFile = parse.GetValue(log) ?? Path.Combine("out", $"boot-{Path.GetFileNameWithoutExtension(path)}-{fw.ToString().ToLowerInvariant()}-{md.ToString().ToLowerInvariant()}.log");
+            var options = new BootOptions(path, fw, md, TimeSpan.FromSeconds(seconds), [.. parse.GetValue(expect) ?? []], parse.GetValue(memory), logFile);
+            Console.WriteLine($"booting {path} ({fw}, {md}); serial log: {Path.GetFullPath(logFile)}");
+            var outcome = await BootRunner.RunAsync(options, ct).ConfigureAwait(false);
+            foreach (var seen in outcome.Seen)
+            {
+                Console.WriteLine($"seen after {seen.At.TotalSeconds,6:0.0} s: {seen.Text}");
+            }
+
+            if (outcome.Succeeded)
+            {
+                Console.WriteLine("boot ok");
+                return ExitCodes.Success;
+            }
+
+            Console.Error.WriteLine($"boot failed: {outcome.Reason}");
+            foreach (string missing in outcome.Missing)
+            {
+                Console.Error.WriteLine($"not seen: {missing}");
+            }
+
+            Console.Error.WriteLine($"serial log: {outcome.LogFile}; last lines:");
+            Console.Error.WriteLine(outcome.LogTail);
+            return ExitCodes.Failure;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,55 @@
+using ImageBuilder.Planning;
+using Spectre.Console;
+
+namespace ImageBuilder.Cli;
+
+public static class Reporters
+{
+    /// <summary>A live status display on a terminal; plain lines when output is redirected or in CI.</summary>
+    public static IBuildReporter ForConsole() =>
+        !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("CI") is null or "" or "false"
+            ? new LiveReporter()
+            : new PlainReporter();
+}
+
+/// <summary>One line per event: for logs and CI.</summary>
+public sealed class PlainReporter : IBuildReporter
+{
+    public void StepCached(PlannedStep step) => Console.WriteLine($"[cached] {step.Step.Id}: {step.Step.Description}");
+
+    public void StepStarted(PlannedStep step) => Console.WriteLine($"[run]    {step.Step.Id}: {step.Step.Description}");
+
+    public void StepFinished(PlannedStep step, TimeSpan elapsed) => Console.WriteLine($"[done]   {step.Step.Id} in {elapsed.TotalSeconds:0.0} s");
+
+    public void Info(string message) => Console.WriteLine(message);
+
+    public Task<T> RunAsync<T>(Func<Task<T>> work) => work();
+}
+
+/// <summary>Spectre.Console status spinner naming the running step, with a line per finished step.</summary>
+public sealed class LiveReporter : IBuildReporter
+{
+    private StatusContext? status;
+
+    public void StepCached(PlannedStep step) => AnsiConsole.MarkupLineInterpolated($"[grey]cached[/] {step.Step.Id}: {step.Step.Description}");
+
+    public void StepStarted(PlannedStep step) => status?.Status($"{Markup.Escape(step.Step.Id)}: {Markup.Escape(step.Step.Description)}");
+
+    public void StepFinished(PlannedStep step, TimeSpan elapsed) => AnsiConsole.MarkupLineInterpolated($"[green]done[/]   {step.Step.Id} in {elapsed.TotalSeconds:0.0} s");
+
+    public void Info(string message) => AnsiConsole.WriteLine(message);
+
+    public Task<T> RunAsync<T>(Func<Task<T>> work) =>
+        AnsiConsole.Status().Spinner(Spinner.Known.Dots).StartAsync("planning", async ctx =>
+        {
+            status = ctx;
+            try
+            {
+                return await work().ConfigureAwait(false);
+            }
+            finally
+            {
+                status = null;
+            }
+        });
+}

@@ -1,0 +1,16 @@
+namespace ImageBuilder.Planning;
+
+/// <summary>Where progress goes: a live display on a terminal, plain lines otherwise.</summary>
+public interface IBuildReporter
+{
+    void StepCached(PlannedStep step);
+
+    void StepStarted(PlannedStep step);
+
+    void StepFinished(PlannedStep step, TimeSpan elapsed);
+
+    void Info(string message);
+
+    /// <summary>Runs <paramref name="work"/> while showing progress.</summary>
+    Task<T> RunAsync<T>(Func<Task<T>> work);
+}

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Text;
+using ImageBuilder.Common;
+using ImageBuilder.Common.Processes;
+
+namespace ImageBuilder.Qemu;
+
+public sealed record MarkerSeen(string Text, TimeSpan At);
+
+public sealed record BootOutcome(bool Succeeded, IReadOnlyList<MarkerSeen> Seen, IReadOnlyList<string> Missing, string Reason, string LogFile, string LogTail);
+
+/// <summary>Boots an image in QEMU and watches the serial console until every expected text has appeared.</summary>
+public static class BootRunner
+{
+    public static async Task<BootOutcome> RunAsync(BootOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!File.Exists(options.Image))
+        {
+            throw new ImageBuilderException($"image not found: {options.Image}");
+        }
+
+        if (!ProcessRunner.IsAvailable(QemuCommand.Program))
+        {
+            throw new ImageBuilderException($"{QemuCommand.Program} is not installed") { Hint = "apt-get install qemu-system-x86" };
+        }
+
+        string? vars = null;
+        if (options.Firmware == Firmware.Uefi)
+        {
+            vars = Path.Combine(Path.GetTempPath(), $"imagebuilder-ovmf-vars-{Environment.ProcessId}-{Guid.NewGuid():N}.fd");
+            if (File.Exists(QemuCommand.OvmfVars))
+            {
+                File.Copy(QemuCommand.OvmfVars, vars);
+            }
+        }
+
+        try
+        {
+            return await WatchAsync(options, QemuCommand.For(options, vars), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (vars is not null)
+            {
+                File.Delete(vars);
+            }
+        }
+    }
+
+    private static async Task<BootOutcome> WatchAsync(BootOptions options, ProcessSpec spec, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.LogFile))!);
+        await using var log = new FileStream(options.LogFile, FileMode.Create, FileAccess.Write, FileShare.Read);
+        await log.WriteAsync(Encoding.UTF8.GetBytes($"# {spec.Display}\n"), cancellationToken).ConfigureAwait(false);
+        using var process = ProcessRunner.StartStreaming(spec);
+        process.StandardInput.Close();
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        var watch = Stopwatch.StartNew();
+        var console = new StringBuilder();
+        var pending = options.Expect.Distinct(StringComparer.Ordinal).ToList();
+        var seen = new List<MarkerSeen>();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.Timeout);
+        var buffer = new byte[8192];
+        string reason = "every expected text appeared";
+        var output = process.StandardOutput.BaseStream;
+        try
+        {
+            while (pending.Count > 0)
+            {
+                int read = await output.ReadAsync(buffer, deadline.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                    reason = $"QEMU exited with code {process.ExitCode} before every expected text appeared";
+                    break;
+                }
+
+                await log.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None).ConfigureAwait(false);
+                await log.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                console.Append(Encoding.Latin1.GetString(buffer, 0, read));
+
+                // Markers can straddle reads, so search the whole console text; it is small.
+                string text = console.ToString();
+                foreach (string marker in pending.Where(m => text.Contains(m, StringComparison.Ordinal)).ToList())
+                {
+                    pending.Remove(marker);
+                    seen.Add(new MarkerSeen(marker, watch.Elapsed));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            reason = $"timed out after {options.Timeout.TotalSeconds:0} s";
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        string errors = await stderr.ConfigureAwait(false);
+        if (errors.Length > 0)
+        {
+            await log.WriteAsync(Encoding.UTF8.GetBytes("\n# qemu stderr:\n" + errors), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        string tail = ProcessRunner.Tail(StripControl(console.ToString()) + (errors.Length > 0 ? "\n" + errors : string.Empty), 30);
+        return new BootOutcome(pending.Count == 0, seen, pending, reason, options.LogFile, tail);
+    }
+
+    /// <summary>Firmware and GRUB draw with escape sequences; the tail shown to a person is plain text.</summary>
+    private static string StripControl(string text) =>
+        System.Text.RegularExpressions.Regex.Replace(text, @"\x1B\[[0-9;?]*[A-Za-z]|\x1B[()][A-Z0-9]|[\x00-\x08\x0B-\x1F]", string.Empty);
+}

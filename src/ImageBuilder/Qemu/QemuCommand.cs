@@ -1,0 +1,58 @@
+using ImageBuilder.Common;
+using ImageBuilder.Common.Processes;
+
+namespace ImageBuilder.Qemu;
+
+/// <summary>
+/// The qemu-system-x86_64 invocation for a boot test: TCG (Xen hangs after GRUB under KVM here), no display,
+/// the first serial port on stdout, the image attached read-only-in-effect (snapshot=on) as CD or USB disk.
+/// </summary>
+public static class QemuCommand
+{
+    public const string Program = "qemu-system-x86_64";
+    public const string OvmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+    public const string OvmfVars = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+
+    /// <param name="varsCopy">A writable copy of the UEFI variable store (UEFI only).</param>
+    public static ProcessSpec For(BootOptions options, string? varsCopy)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var args = new List<string>
+        {
+            "-accel", "tcg",
+            "-m", options.MemoryMiB.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-display", "none",
+            "-vga", "std",
+            "-serial", "stdio",
+            "-monitor", "none",
+            "-no-reboot",
+            "-nodefaults",
+            "-net", "none",
+        };
+        if (options.Firmware == Firmware.Uefi)
+        {
+            if (!File.Exists(OvmfCode) || varsCopy is null)
+            {
+                throw new ImageBuilderException($"UEFI firmware not found at {OvmfCode}") { Hint = "apt-get install ovmf" };
+            }
+
+            args.AddRange(["-drive", $"if=pflash,format=raw,unit=0,readonly=on,file={OvmfCode}"]);
+            args.AddRange(["-drive", $"if=pflash,format=raw,unit=1,file={varsCopy}"]);
+        }
+
+        string image = Path.GetFullPath(options.Image);
+        if (options.Media == BootMedia.Cd)
+        {
+            args.AddRange(["-drive", $"if=none,id=media,media=cdrom,readonly=on,format=raw,file={image}"]);
+            args.AddRange(["-device", "ide-cd,drive=media,bootindex=0"]);
+        }
+        else
+        {
+            // A stick as the firmware sees it: a raw disk behind a USB controller.
+            args.AddRange(["-drive", $"if=none,id=media,format=raw,snapshot=on,file={image}"]);
+            args.AddRange(["-device", "qemu-xhci,id=xhci", "-device", "usb-storage,bus=xhci.0,drive=media,bootindex=0"]);
+        }
+
+        return ProcessSpec.Of(Program, args) with { Hint = "apt-get install qemu-system-x86" };
+    }
+}

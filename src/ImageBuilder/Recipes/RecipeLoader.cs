@@ -1,0 +1,287 @@
+using System.Collections.Immutable;
+using System.Text.RegularExpressions;
+using Hv.Kernel.Xen;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace ImageBuilder.Recipes;
+
+public sealed record RecipeLoadResult(Recipe? Recipe, ImmutableArray<Diagnostic> Diagnostics)
+{
+    public bool Succeeded => Recipe is not null && Diagnostics.IsEmpty;
+}
+
+/// <summary>
+/// Parses and validates a recipe file. Every mistake in the file is reported, each with its location;
+/// a recipe is returned only when there are none.
+/// </summary>
+public static partial class RecipeLoader
+{
+    public const string DefaultMirror = "http://deb.debian.org/debian";
+    public const string DefaultSecurityMirror = "http://deb.debian.org/debian-security";
+    public const string DefaultKeyring = "/usr/share/keyrings/debian-archive-keyring.gpg";
+
+    private static readonly string[] TopKeys = ["name", "volume_label", "epoch", "archive", "hypervisor", "dom0", "boot"];
+    private static readonly string[] ArchiveKeys = ["mirror", "security_mirror", "suite", "components", "keyring", "updates"];
+    private static readonly string[] HypervisorKeys = ["package", "command_line"];
+    private static readonly string[] Dom0Keys = ["kernel", "command_line", "initramfs"];
+    private static readonly string[] KernelKeys = ["package"];
+    private static readonly string[] InitramfsKeys = ["packages", "overlays"];
+    private static readonly string[] BootKeys = ["timeout", "serial", "entries", "default"];
+    private static readonly string[] SerialKeys = ["port", "speed"];
+    private static readonly string[] EntryKeys = ["title", "type", "xen_options", "kernel_options"];
+    private static readonly int[] SerialSpeeds = [9600, 19200, 38400, 57600, 115200];
+
+    /// <param name="path">The recipe file.</param>
+    /// <param name="sourceDateEpoch">SOURCE_DATE_EPOCH from the environment; it wins over the recipe's epoch.</param>
+    public static RecipeLoadResult Load(string path, long? sourceDateEpoch = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var sink = new DiagnosticSink(path);
+        if (!File.Exists(path))
+        {
+            sink.Error(Mark.Empty, "recipe file not found");
+            return new RecipeLoadResult(null, [.. sink.All]);
+        }
+
+        var stream = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(path);
+            stream.Load(reader);
+        }
+        catch (YamlException e)
+        {
+            sink.Error(e.Start, "YAML syntax: " + e.Message);
+            return new RecipeLoadResult(null, [.. sink.All]);
+        }
+
+        if (stream.Documents.Count != 1)
+        {
+            sink.Error(Mark.Empty, $"expected exactly one YAML document, found {stream.Documents.Count}");
+            return new RecipeLoadResult(null, [.. sink.All]);
+        }
+
+        string baseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var root = YamlMappingReader.Open(sink, stream.Documents[0].RootNode, string.Empty);
+        var recipe = root is null ? null : ReadRecipe(root, baseDirectory, sourceDateEpoch, Path.GetFullPath(path));
+        return new RecipeLoadResult(sink.All.Count == 0 ? recipe : null, [.. sink.All]);
+    }
+
+    private static Recipe? ReadRecipe(YamlMappingReader root, string baseDirectory, long? sourceDateEpoch, string fullPath)
+    {
+        string? name = root.String("name", required: true, check: v => NamePattern().IsMatch(v) ? null : $"'{v}' must be lower-case letters, digits, '.', '_' or '-' (at most 64), starting with a letter or digit");
+        string? label = root.String("volume_label", required: true, check: v => VolumeLabelPattern().IsMatch(v) ? null : $"'{v}' must be 1 to 32 characters of A-Z, 0-9 and _ (ISO 9660 d-characters)");
+        long? epoch = root.Integer("epoch", required: sourceDateEpoch is null, min: 0, max: 4_102_444_800);
+        var archive = ReadArchive(root.Mapping("archive", required: true));
+        var hypervisor = ReadHypervisor(root.Mapping("hypervisor", required: true));
+        var dom0 = ReadDom0(root.Mapping("dom0", required: true), baseDirectory);
+        var boot = ReadBoot(root.Mapping("boot", required: true));
+        root.Finish(TopKeys);
+
+        if (name is null || label is null || archive is null || hypervisor is null || dom0 is null || boot is null)
+        {
+            return null;
+        }
+
+        return new Recipe(name, label, sourceDateEpoch ?? epoch ?? 0, archive, hypervisor, dom0, boot) { SourceFile = fullPath };
+    }
+
+    private static ArchiveSpec? ReadArchive(YamlMappingReader? map)
+    {
+        if (map is null)
+        {
+            return null;
+        }
+
+        string mirror = map.String("mirror", check: CheckUrl) ?? DefaultMirror;
+        string? security = map.Has("security_mirror") ? map.String("security_mirror", check: CheckUrl) : DefaultSecurityMirror;
+        string? suite = map.String("suite", required: true, check: v => SuitePattern().IsMatch(v) ? null : $"'{v}' is not a Debian suite name such as bookworm");
+        var components = map.StringList("components").Select(c => c.Value).ToImmutableArray();
+        string keyring = map.String("keyring", check: v => File.Exists(v) ? null : $"keyring '{v}' not found (install debian-archive-keyring)") ?? DefaultKeyring;
+        bool updates = map.Boolean("updates") ?? true;
+        map.Finish(ArchiveKeys);
+        return suite is null ? null : new ArchiveSpec(mirror, security, suite, components.IsEmpty ? ["main"] : components, keyring, updates);
+    }
+
+    private static HypervisorSpec? ReadHypervisor(YamlMappingReader? map)
+    {
+        if (map is null)
+        {
+            return null;
+        }
+
+        string? package = map.String("package", required: true, check: CheckPackage);
+        var commandLine = ReadXenOptions(map.Mapping("command_line")) ?? XenCommandLine.Empty;
+        map.Finish(HypervisorKeys);
+        return package is null ? null : new HypervisorSpec(package, commandLine);
+    }
+
+    private static Dom0Spec? ReadDom0(YamlMappingReader? map, string baseDirectory)
+    {
+        if (map is null)
+        {
+            return null;
+        }
+
+        var kernelMap = map.Mapping("kernel", required: true);
+        string? kernelPackage = kernelMap?.String("package", required: true, check: CheckPackage);
+        kernelMap?.Finish(KernelKeys);
+        string commandLine = map.String("command_line") ?? "console=hvc0";
+        var initramfsMap = map.Mapping("initramfs", required: true);
+        InitramfsSpec? initramfs = null;
+        if (initramfsMap is not null)
+        {
+            var packages = new List<string>();
+            foreach (var (node, value) in initramfsMap.StringList("packages", required: true))
+            {
+                if (CheckPackage(value) is { } problem)
+                {
+                    initramfsMap.Sink.Error(node, $"dom0.initramfs.packages: {problem}");
+                }
+                else
+                {
+                    packages.Add(value);
+                }
+            }
+
+            var overlays = new List<string>();
+            foreach (var (node, value) in initramfsMap.StringList("overlays"))
+            {
+                string full = Path.GetFullPath(Path.Combine(baseDirectory, value));
+                if (Directory.Exists(full))
+                {
+                    overlays.Add(full);
+                }
+                else
+                {
+                    initramfsMap.Sink.Error(node, $"dom0.initramfs.overlays: directory '{value}' not found (paths are relative to the recipe's folder)");
+                }
+            }
+
+            initramfs = new InitramfsSpec([.. packages], [.. overlays]);
+            initramfsMap.Finish(InitramfsKeys);
+        }
+
+        map.Finish(Dom0Keys);
+        return kernelPackage is null || initramfs is null ? null : new Dom0Spec(new KernelSpec(kernelPackage), commandLine, initramfs);
+    }
+
+    private static BootSpec? ReadBoot(YamlMappingReader? map)
+    {
+        if (map is null)
+        {
+            return null;
+        }
+
+        int timeout = (int)(map.Integer("timeout", min: 0, max: 600) ?? 5);
+        var serialMap = map.Mapping("serial");
+        var serial = new SerialSpec(0, 115200);
+        if (serialMap is not null)
+        {
+            int port = (int)(serialMap.Integer("port", min: 0, max: 3) ?? 0);
+            long? speed = serialMap.Integer("speed");
+            if (speed is not null && !SerialSpeeds.Contains((int)speed))
+            {
+                serialMap.Sink.Error(serialMap.NodeOf("speed")!, $"boot.serial.speed: {speed} is not one of {string.Join(", ", SerialSpeeds)}");
+            }
+
+            serial = new SerialSpec(port, (int)(speed ?? 115200));
+            serialMap.Finish(SerialKeys);
+        }
+
+        var entries = ImmutableArray.CreateBuilder<BootEntry>();
+        var entryNodes = map.Sequence("entries", required: true) ?? [];
+        foreach (var node in entryNodes)
+        {
+            if (ReadEntry(YamlMappingReader.Open(map.Sink, node, "boot.entries[]")) is { } entry)
+            {
+                entries.Add(entry);
+            }
+        }
+
+        if (map.Has("entries") && entryNodes.Count == 0)
+        {
+            map.Sink.Error(map.NodeOf("entries")!, "boot.entries: at least one entry is needed");
+        }
+
+        int defaultEntry = (int)(map.Integer("default", min: 0, max: Math.Max(0, entryNodes.Count - 1)) ?? 0);
+        map.Finish(BootKeys);
+        return new BootSpec(timeout, serial, entries.ToImmutable(), defaultEntry);
+    }
+
+    private static BootEntry? ReadEntry(YamlMappingReader? map)
+    {
+        if (map is null)
+        {
+            return null;
+        }
+
+        string? title = map.String("title", required: true, check: v => v.Contains('"', StringComparison.Ordinal) || v.Contains('\n', StringComparison.Ordinal) ? "must not contain quotes or line breaks" : null);
+        string? typeText = map.String("type", check: v => v is "xen" or "linux" ? null : $"'{v}' is not a boot entry type (xen or linux)");
+        var xenOptions = ReadXenOptions(map.Mapping("xen_options")) ?? XenCommandLine.Empty;
+        string? kernelOptions = map.String("kernel_options");
+        map.Finish(EntryKeys);
+        var type = typeText == "linux" ? BootEntryType.Linux : BootEntryType.Xen;
+        if (type == BootEntryType.Linux && xenOptions.Options.Length > 0)
+        {
+            map.Sink.Error(map.NodeOf("xen_options")!, "boot.entries[].xen_options: a linux entry boots without Xen");
+        }
+
+        return title is null ? null : new BootEntry(title, type, xenOptions, kernelOptions);
+    }
+
+    /// <summary>A mapping of Xen options: scalars are values, true is a bare flag, false is "name=no"; 'extra' is passed as written.</summary>
+    private static XenCommandLine? ReadXenOptions(YamlMappingReader? map)
+    {
+        if (map is null)
+        {
+            return null;
+        }
+
+        string extra = map.String("extra") ?? string.Empty;
+        var options = ImmutableArray.CreateBuilder<XenOption>();
+        foreach (var (key, value) in map.Rest())
+        {
+            if (value is not YamlScalarNode { Value: { } text })
+            {
+                map.Sink.Error(value, $"{map.Qualified(key.Value!)}: expected a single value");
+                continue;
+            }
+
+            var option = text switch
+            {
+                "true" => new XenOption(key.Value!, null),
+                "false" => new XenOption(key.Value!, "no"),
+                _ => new XenOption(key.Value!, text),
+            };
+            if (XenCommandLine.Validate(option.Name, option.Value) is { } problem)
+            {
+                map.Sink.Error(XenCommandLine.KnownOptions.Contains(option.Name) ? value : key, $"{map.Section}: {problem}");
+                continue;
+            }
+
+            options.Add(option);
+        }
+
+        return new XenCommandLine(options.ToImmutable(), extra);
+    }
+
+    private static string? CheckPackage(string value) =>
+        PackagePattern().IsMatch(value) ? null : $"'{value}' is not a Debian package name";
+
+    private static string? CheckUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "file" ? null : $"'{value}' is not an http(s) or file URL";
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
+    private static partial Regex NamePattern();
+
+    [GeneratedRegex("^[A-Z0-9_]{1,32}$")]
+    private static partial Regex VolumeLabelPattern();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9.+-]+$")]
+    private static partial Regex PackagePattern();
+
+    [GeneratedRegex("^[a-z][a-z0-9-]*$")]
+    private static partial Regex SuitePattern();
+}

@@ -1,0 +1,84 @@
+using System.Collections.Immutable;
+using ImageBuilder.Common;
+using ImageBuilder.Common.Processes;
+using ImageBuilder.Planning;
+using ImageBuilder.Recipes;
+
+namespace ImageBuilder.Steps;
+
+/// <summary>
+/// Downloads packages and their dependencies from the Debian archive and extracts them into root/, without
+/// running maintainer scripts (mmdebstrap's extract variant). apt verifies the InRelease signature against
+/// the recipe's keyring and every .deb against the signed index, so nothing unverified gets through.
+/// Output: root/ and packages.tsv (name, version, architecture of everything extracted).
+/// </summary>
+public sealed class DebianPackagesStep(string set, ArchiveSpec archive, ImmutableArray<string> packages) : Step($"packages/{set}")
+{
+    public const string RootFolder = "root";
+    public const string ManifestFile = "packages.tsv";
+
+    public override string Kind => "debian-packages";
+
+    public override string Description => $"fetch {string.Join(", ", packages)} from {archive.Suite}";
+
+    public ImmutableArray<string> Packages => packages;
+
+    public override object Parameters => new
+    {
+        packages = packages.Order(StringComparer.Ordinal).ToArray(),
+        sources = archive.SourceLines(),
+        suite = archive.Suite,
+    };
+
+    public override IEnumerable<string> Tools => ["mmdebstrap", "apt-get"];
+
+    public override IEnumerable<(string Name, string HostPath)> InputPaths => [("keyring", archive.Keyring)];
+
+    public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        string root = context.Output(RootFolder);
+        var spec = ProcessSpec.Of(
+                "mmdebstrap",
+                "--variant=extract",
+                "--include=" + string.Join(',', packages),
+                "--keyring=" + archive.Keyring,
+                "--aptopt=Acquire::Retries \"3\"",
+                "--skip=cleanup/apt/cache",
+                "--verbose",
+                archive.Suite,
+                root)
+            .WithArguments(archive.SourceLines())
+            .LoggingTo(context.LogFile) with
+        {
+            Hint = "check that the mirror is reachable and the package names exist in the suite (apt-cache policy NAME)",
+        };
+        await ProcessRunner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
+
+        string archives = Path.Combine(root, "var/cache/apt/archives");
+        var debs = Directory.GetFiles(archives, "*.deb");
+        if (debs.Length == 0)
+        {
+            throw new ImageBuilderException($"mmdebstrap extracted no packages (log: {context.LogFile})");
+        }
+
+        var lines = debs.Select(PackageLine).Order(StringComparer.Ordinal);
+        await File.WriteAllLinesAsync(context.Output(ManifestFile), lines, cancellationToken).ConfigureAwait(false);
+        foreach (string deb in debs)
+        {
+            File.Delete(deb);
+        }
+    }
+
+    /// <summary>apt names files NAME_VERSION_ARCH.deb with ':' (epochs) escaped as %3a.</summary>
+    internal static string PackageLine(string debPath)
+    {
+        string[] parts = Path.GetFileNameWithoutExtension(debPath).Split('_');
+        if (parts.Length != 3)
+        {
+            throw new ImageBuilderException($"unexpected package file name: {Path.GetFileName(debPath)}");
+        }
+
+        return $"{parts[0]}\t{Uri.UnescapeDataString(parts[1])}\t{parts[2]}";
+    }
+}

@@ -1,0 +1,55 @@
+using ImageBuilder.Common;
+using ImageBuilder.Planning;
+
+namespace ImageBuilder.Steps;
+
+/// <summary>Takes the hypervisor images from the extracted package: xen.gz (multiboot2), xen.efi and the build config.</summary>
+public sealed class HypervisorStep(DebianPackagesStep packages, string package) : Step("hypervisor", packages)
+{
+    public const string XenGz = "xen.gz";
+    public const string XenEfi = "xen.efi";
+    public const string XenConfig = "xen.config";
+
+    public override string Kind => "hypervisor";
+
+    public override string Description => $"hypervisor from {package}";
+
+    public override object Parameters => new { package };
+
+    public override Task RunAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        string boot = Path.Combine(context.OutputOf(packages), DebianPackagesStep.RootFolder, "boot");
+        string gz = PackageFiles.Single(boot, "xen-*.gz", package);
+        File.Copy(gz, context.Output(XenGz));
+        if (PackageFiles.Optional(boot, "xen-*.efi") is { } efi)
+        {
+            File.Copy(efi, context.Output(XenEfi));
+        }
+
+        if (PackageFiles.Optional(boot, "xen-*.config") is { } config)
+        {
+            File.Copy(config, context.Output(XenConfig));
+        }
+
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Finding the one file a package is expected to ship.</summary>
+internal static class PackageFiles
+{
+    public static string Single(string directory, string pattern, string package)
+    {
+        var matches = Directory.Exists(directory) ? Directory.GetFiles(directory, pattern).Order(StringComparer.Ordinal).ToArray() : [];
+        return matches.Length switch
+        {
+            1 => matches[0],
+            0 => throw new ImageBuilderException($"package {package} has no {pattern} in {directory}"),
+            _ => throw new ImageBuilderException($"package set has several {pattern} in {directory}: {string.Join(", ", matches.Select(Path.GetFileName))}; name one package"),
+        };
+    }
+
+    public static string? Optional(string directory, string pattern) =>
+        Directory.Exists(directory) ? Directory.GetFiles(directory, pattern).Order(StringComparer.Ordinal).FirstOrDefault() : null;
+}

@@ -1,0 +1,54 @@
+using System.IO.Compression;
+using ImageBuilder.Common;
+using ImageBuilder.Formats.Cpio;
+using ImageBuilder.Formats.Trees;
+using ImageBuilder.Planning;
+
+namespace ImageBuilder.Steps;
+
+/// <summary>
+/// The Dom0 initramfs: package roots + overlays + the device nodes the kernel needs before devtmpfs,
+/// written as a gzip-compressed newc cpio archive (initrd.gz).
+/// </summary>
+public sealed class InitramfsStep(DebianPackagesStep packages, IReadOnlyList<string> overlays) : Step("initramfs", packages)
+{
+    public const string InitrdGz = "initrd.gz";
+
+    public override string Kind => "initramfs";
+
+    public override string Description => $"initramfs from {string.Join(", ", packages.Packages)} + {overlays.Count} overlay(s)";
+
+    public override object Parameters => new { format = "newc+gzip", overlays = overlays.Count };
+
+    public override IEnumerable<(string Name, string HostPath)> InputPaths => overlays.Select((o, i) => ($"overlay{i}", o));
+
+    public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var builder = RootfsComposer.FromPackages([Path.Combine(context.OutputOf(packages), DebianPackagesStep.RootFolder)]);
+        foreach (string overlay in overlays)
+        {
+            builder.AddOverlay(overlay);
+        }
+
+        foreach (string dir in (string[])["dev", "proc", "sys", "tmp", "run", "root"])
+        {
+            builder.AddDirectory(dir);
+        }
+
+        // The kernel opens /dev/console for init's stdio before anything can mount devtmpfs.
+        builder.AddDevice("dev/console", DeviceKind.Character, 5, 1, (UnixFileMode)0x180);
+        var tree = builder.ToTree();
+        if (tree.Find("init") is not FsFile { Permissions: var mode } || (mode & UnixFileMode.UserExecute) == 0)
+        {
+            throw new ImageBuilderException("the initramfs has no executable /init; add one in an overlay (see overlays/dom0-initramfs)");
+        }
+
+        string output = context.Output(InitrdGz);
+        await using (var file = File.Create(output))
+        await using (var gzip = new GZipStream(file, CompressionLevel.Optimal))
+        {
+            CpioArchive.Write(tree, gzip, context.Epoch);
+        }
+    }
+}
