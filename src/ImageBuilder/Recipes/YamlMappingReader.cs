@@ -10,7 +10,8 @@ internal sealed class DiagnosticSink(string file)
 
     public string File { get; } = file;
 
-    public IReadOnlyList<Diagnostic> All => diagnostics;
+    /// <summary>In file order, so a person can walk through them top to bottom.</summary>
+    public IReadOnlyList<Diagnostic> All => [.. diagnostics.OrderBy(d => d.Line).ThenBy(d => d.Column)];
 
     public void Error(YamlNode node, string message) =>
         diagnostics.Add(new Diagnostic(File, (int)node.Start.Line, (int)node.Start.Column, message));
@@ -206,7 +207,7 @@ internal sealed class YamlMappingReader
             if (required)
             {
                 var at = field.Key ?? (YamlNode)Node;
-                sink.Error(at, $"{Qualified(key)}: required{(Section.Length == 0 ? string.Empty : $" in {Section}")}");
+                sink.Error(at, $"{Qualified(key)}: required");
             }
 
             return null;

@@ -1,0 +1,126 @@
+using ImageBuilder.Recipes;
+using ImageBuilder.TestSupport;
+
+namespace ImageBuilder.Tests.Recipes;
+
+public sealed class RecipeLoaderTests
+{
+    private static string Sample(string name) => Path.Combine(AppContext.BaseDirectory, "Recipes", "Samples", name);
+
+    [Fact]
+    public void The_default_demo_recipe_is_valid()
+    {
+        var result = RecipeLoader.Load(Repository.PathOf("recipes/xen-demo.yaml"));
+
+        Assert.Empty(result.Diagnostics);
+        var recipe = result.Recipe!;
+        Assert.Equal("xen-demo", recipe.Name);
+        Assert.Equal("XEN_DEMO", recipe.VolumeLabel);
+        Assert.Equal("xen-hypervisor-4.17-amd64", recipe.Hypervisor.Package);
+        Assert.Equal("linux-image-amd64", recipe.Dom0.Kernel.Package);
+        Assert.Contains("dom0_mem=1024M,max:1024M", recipe.Hypervisor.CommandLine.Render(), StringComparison.Ordinal);
+        Assert.Equal(3, recipe.Boot.Entries.Length);
+        Assert.Equal(BootEntryType.Linux, recipe.Boot.Entries[2].Type);
+    }
+
+    [Fact]
+    public void A_valid_recipe_becomes_an_immutable_model_with_defaults_filled_in()
+    {
+        var result = RecipeLoader.Load(Sample("valid.yaml"));
+
+        Assert.True(result.Succeeded, string.Join('\n', result.Diagnostics));
+        var recipe = result.Recipe!;
+        Assert.Equal(1700000000, recipe.Epoch);
+        Assert.Equal(RecipeLoader.DefaultMirror, recipe.Archive.Mirror);
+        Assert.Equal(["main"], recipe.Archive.Components.ToArray());
+        Assert.Equal("dom0_mem=max:2G,1G console=com1 noreboot some-new-option=1", recipe.Hypervisor.CommandLine.Render());
+        Assert.Equal("console=hvc0", recipe.Dom0.CommandLine);
+        Assert.Equal(Path.Combine(Path.GetDirectoryName(Sample("valid.yaml"))!, "overlay"), recipe.Dom0.Initramfs.Overlays.Single());
+        Assert.Equal(5, recipe.Boot.Timeout);
+        Assert.Equal(new SerialSpec(0, 115200), recipe.Boot.Serial);
+    }
+
+    [Fact]
+    public void Source_date_epoch_wins_over_the_recipe_epoch()
+    {
+        var result = RecipeLoader.Load(Sample("valid.yaml"), sourceDateEpoch: 42);
+
+        Assert.Equal(42, result.Recipe!.Epoch);
+    }
+
+    [Fact]
+    public void Every_mistake_in_a_file_is_reported_in_one_run_with_its_line_and_column()
+    {
+        var result = RecipeLoader.Load(Sample("many-errors.yaml"));
+        var messages = result.Diagnostics.Select(d => d.ToString()).ToList();
+        string file = Sample("many-errors.yaml");
+
+        Assert.Null(result.Recipe);
+        Assert.Contains(messages, m => m.StartsWith($"{file}:1:7: name: 'Bad Name'", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith($"{file}:2:15: volume_label: 'xen-demo'", StringComparison.Ordinal));
+        Assert.Contains($"{file}:3:8: epoch: expected a whole number, got 'yesterday'", messages);
+        Assert.Contains(messages, m => m.StartsWith($"{file}:4:1: colour: unknown key (expected one of:", StringComparison.Ordinal));
+        Assert.Contains($"{file}:7:11: archive.mirror: 'ftp//nowhere' is not an http(s) or file URL", messages);
+        Assert.Contains(messages, m => m.StartsWith($"{file}:8:1: hypervisor.package: required", StringComparison.Ordinal) || m.StartsWith($"{file}:9:3: hypervisor.package: required", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith($"{file}:10:15: hypervisor.command_line: dom0_mem: 'lots' is not a size", StringComparison.Ordinal));
+        Assert.Contains($"{file}:11:5: hypervisor.command_line: unknown Xen option 'consle'; did you mean 'console'? (options this tool does not know go under 'extra')", messages);
+        Assert.Contains(messages, m => m.StartsWith($"{file}:12:13: hypervisor.command_line: loglvl: 'chatty'", StringComparison.Ordinal));
+        Assert.Contains($"{file}:17:32: dom0.initramfs.packages: 'Not A Package' is not a Debian package name", messages);
+        Assert.Contains(messages, m => m.StartsWith($"{file}:18:16: dom0.initramfs.overlays: directory 'no-such-dir' not found", StringComparison.Ordinal));
+        Assert.Contains($"{file}:20:12: boot.timeout: expected a single value, not a list", messages);
+        Assert.Contains($"{file}:21:19: boot.serial.port: 9 is out of range (0 to 3)", messages);
+        Assert.Contains(messages, m => m.StartsWith($"{file}:21:29: boot.serial.speed: 1234 is not one of", StringComparison.Ordinal));
+        Assert.Contains($"{file}:24:13: boot.entries[].type: 'hurd' is not a boot entry type (xen or linux)", messages);
+        Assert.Contains(messages, m => m.Contains(":25:7: boot.entries[].title: required", StringComparison.Ordinal));
+        Assert.Equal(16, messages.Count);
+        Assert.Equal(messages.OrderBy(m => int.Parse(m.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture)), messages);
+    }
+
+    [Fact]
+    public void A_yaml_syntax_error_is_located()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.Write("broken.yaml", "name: x\nboot: [unclosed\n");
+
+        var result = RecipeLoader.Load(path);
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal(path, diagnostic.File);
+        Assert.True(diagnostic.Line >= 2, diagnostic.ToString());
+        Assert.StartsWith("YAML syntax:", diagnostic.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_sections_are_each_reported_as_required()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.Write("empty.yaml", "name: x\nvolume_label: X\nepoch: 1\n");
+
+        var messages = RecipeLoader.Load(path).Diagnostics.Select(d => d.Message).ToList();
+
+        Assert.Equal(["archive: required", "hypervisor: required", "dom0: required", "boot: required"], messages);
+    }
+
+    [Fact]
+    public void Epoch_is_required_unless_source_date_epoch_is_set()
+    {
+        using var dir = new TempDirectory();
+        string text = File.ReadAllText(Sample("valid.yaml")).Replace("epoch: 1700000000\n", string.Empty, StringComparison.Ordinal);
+        string path = dir.Write("no-epoch.yaml", text);
+        Directory.CreateDirectory(dir.Combine("overlay"));
+
+        Assert.Contains(RecipeLoader.Load(path).Diagnostics, d => d.Message == "epoch: required");
+        Assert.True(RecipeLoader.Load(path, sourceDateEpoch: 5).Succeeded);
+    }
+
+    [Fact]
+    public void A_linux_entry_with_xen_options_is_a_mistake()
+    {
+        using var dir = new TempDirectory();
+        string text = File.ReadAllText(Sample("valid.yaml")).Replace("      type: linux\n", "      type: linux\n      xen_options: { console: com1 }\n", StringComparison.Ordinal);
+        string path = dir.Write("linux.yaml", text);
+        Directory.CreateDirectory(dir.Combine("overlay"));
+
+        Assert.Contains(RecipeLoader.Load(path).Diagnostics, d => d.Message == "boot.entries[].xen_options: a linux entry boots without Xen");
+    }
+}
