@@ -1,0 +1,126 @@
+// ImageBuilder's own build. Targets: Default (build), Test (everything), Demo (build and boot the demo image).
+// Run through ./build.sh, which restores this Cake tool first.
+using System.Xml.Linq;
+
+var target = Argument("target", "Default");
+var configuration = Argument("configuration", "Release");
+var solution = "./ImageBuilder.sln";
+var resultsDirectory = MakeAbsolute(Directory("./TestResults"));
+var cli = $"./src/ImageBuilder/bin/{configuration}/net10.0/imagebuilder.dll";
+
+Task("HostPackages")
+    .Description("Installs the Debian packages in build/host-packages.txt (apt-get, as root).")
+    .Does(() =>
+{
+    var wanted = System.IO.File.ReadAllLines("build/host-packages.txt")
+        .Select(l => l.Trim())
+        .Where(l => l.Length > 0 && !l.StartsWith("#"))
+        .ToArray();
+    var missing = wanted.Where(p => !IsInstalled(p)).ToArray();
+    if (missing.Length == 0)
+    {
+        Information("host packages: all {0} present", wanted.Length);
+        return;
+    }
+
+    if (Environment.UserName != "root")
+    {
+        throw new Exception($"missing host packages: {string.Join(" ", missing)}\nrun as root, or: sudo apt-get install {string.Join(" ", missing)}");
+    }
+
+    Information("installing host packages: {0}", string.Join(" ", missing));
+    var env = new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" };
+    Run("apt-get", "update -q", env);
+    Run("apt-get", "install -y -q --no-install-recommends " + string.Join(" ", missing), env);
+});
+
+Task("Restore")
+    .Does(() => DotNetRestore(solution));
+
+Task("Build")
+    .IsDependentOn("Restore")
+    .Does(() => DotNetBuild(solution, new DotNetBuildSettings { Configuration = configuration, NoRestore = true }));
+
+Task("Test")
+    .Description("The whole suite: format tests against independent readers, recipe and pipeline tests, QEMU boots.")
+    .IsDependentOn("HostPackages")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    CleanDirectory(resultsDirectory);
+    var failed = false;
+    foreach (var project in GetFiles("./tests/**/*.Tests.csproj"))
+    {
+        try
+        {
+            DotNetTest(project.FullPath, new DotNetTestSettings
+            {
+                Configuration = configuration,
+                NoBuild = true,
+                NoRestore = true,
+                ResultsDirectory = resultsDirectory,
+                Loggers = new[] { "trx", "console;verbosity=normal" },
+            });
+        }
+        catch (Exception e)
+        {
+            Error(e.Message);
+            failed = true;
+        }
+    }
+
+    var (passed, failures, skipped) = CountResults(resultsDirectory);
+    // The plain closing line CI reads.
+    Information($"{passed} passed, {failures} failed, {skipped} skipped");
+    if (failed || failures > 0 || passed == 0)
+    {
+        throw new Exception("tests failed");
+    }
+});
+
+Task("Demo")
+    .Description("Builds recipes/xen-demo.yaml into out/xen-demo.iso and boots it in QEMU until Dom0 reports ready.")
+    .IsDependentOn("HostPackages")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    Run("dotnet", $"{cli} build recipes/xen-demo.yaml --output out --cache cache");
+    Run("dotnet", $"{cli} boot out/xen-demo.iso --firmware bios --media cd --timeout 240 --expect \"Xen version 4.17\" --expect \"IMAGEBUILDER-DOM0-READY xen=4.17.\"");
+    Information("out/xen-demo.iso boots; try it yourself: qemu-system-x86_64 -accel tcg -m 1536 -cdrom out/xen-demo.iso -nographic");
+});
+
+Task("Default").IsDependentOn("Build");
+
+RunTarget(target);
+
+bool IsInstalled(string package)
+{
+    var settings = new ProcessSettings { Arguments = $"-W -f=${{Status}} {package}", RedirectStandardOutput = true, RedirectStandardError = true };
+    using var process = StartAndReturnProcess("dpkg-query", settings);
+    process.WaitForExit();
+    return process.GetExitCode() == 0 && process.GetStandardOutput().Any(l => l.Contains("install ok installed"));
+}
+
+void Run(string program, string arguments, IDictionary<string, string> environment = null)
+{
+    var settings = new ProcessSettings { Arguments = arguments, EnvironmentVariables = environment };
+    int code = StartProcess(program, settings);
+    if (code != 0)
+    {
+        throw new Exception($"{program} {arguments} exited with {code}");
+    }
+}
+
+(int Passed, int Failed, int Skipped) CountResults(DirectoryPath directory)
+{
+    int passed = 0, failedCount = 0, skipped = 0;
+    foreach (var trx in GetFiles(directory.FullPath + "/*.trx"))
+    {
+        var counters = XDocument.Load(trx.FullPath).Descendants().First(e => e.Name.LocalName == "Counters");
+        passed += (int)counters.Attribute("passed");
+        failedCount += (int)counters.Attribute("failed") + (int)counters.Attribute("error") + (int)counters.Attribute("timeout");
+        skipped += (int)counters.Attribute("notExecuted");
+    }
+
+    return (passed, failedCount, skipped);
+}
