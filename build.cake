@@ -70,8 +70,8 @@ Task("Test")
     }
 
     var (passed, failures, skipped) = CountResults(resultsDirectory);
-    // The plain closing line CI reads.
-    Information($"{passed} passed, {failures} failed, {skipped} skipped");
+    // The plain closing line CI reads: no colour, alone on its line.
+    Console.WriteLine($"{passed} passed, {failures} failed, {skipped} skipped");
     if (failed || failures > 0 || passed == 0)
     {
         throw new Exception("tests failed");
