@@ -59,6 +59,9 @@ public sealed class IsoLayout
 
     public long FirstFileLba { get; private set; }
 
+    /// <summary>Sectors of ISO 9660 content; <see cref="TotalSectors"/> adds what a hybrid disk appends (backup GPT).</summary>
+    public long DataSectors { get; private set; }
+
     public long TotalSectors { get; private set; }
 
     public long TotalBytes => TotalSectors * SectorSize;
@@ -287,7 +290,8 @@ public sealed class IsoLayout
             BootImages.Add((image, extent));
         }
 
-        TotalSectors = next;
+        DataSectors = next;
+        TotalSectors = next + (Options.Hybrid is null ? 0 : HybridDisk.TrailingSectors);
     }
 
     private static int DirectoryExtentSize(DirectoryNode dir)

@@ -12,7 +12,11 @@ public enum ElToritoPlatform : byte
 /// One El Torito boot entry. <paramref name="LoadSectors"/> counts 512-byte virtual sectors (BIOS loads only
 /// these); null means "the whole image", which UEFI entries want.
 /// </summary>
-public sealed record ElToritoImage(string Path, ElToritoPlatform Platform, int? LoadSectors = 4, bool PatchBootInfoTable = false);
+public sealed record ElToritoImage(string Path, ElToritoPlatform Platform, int? LoadSectors = 4, bool PatchBootInfoTable = false)
+{
+    /// <summary>Patch GRUB's hybrid boot info (xorriso's --grub2-boot-info) so the image also boots from a disk.</summary>
+    public bool PatchGrubBootInfo { get; init; }
+}
 
 public sealed record IsoOptions
 {
@@ -30,6 +34,9 @@ public sealed record IsoOptions
     public string ApplicationId { get; init; } = "IMAGEBUILDER";
 
     public ImmutableArray<ElToritoImage> BootImages { get; init; } = [];
+
+    /// <summary>When set, the image is also a partitioned disk (MBR + GPT) for USB sticks.</summary>
+    public HybridDisk? Hybrid { get; init; }
 
     public DateTimeOffset Time => DateTimeOffset.FromUnixTimeSeconds(Epoch);
 }

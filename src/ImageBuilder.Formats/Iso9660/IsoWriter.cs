@@ -13,20 +13,14 @@ public static class IsoWriter
     private const byte FlagMultiExtent = 0x80;
     private const int CopyBufferSize = 1 << 20;
 
-    /// <summary>Writes the image. <paramref name="systemArea"/> fills sectors 0–15 (e.g. a hybrid MBR/GPT), zeros when empty.</summary>
-    public static void Write(IsoLayout layout, Stream output, ReadOnlySpan<byte> systemArea = default)
+    /// <summary>Writes the image; with <see cref="IsoOptions.Hybrid"/> the system area and the tail carry MBR and GPT.</summary>
+    public static void Write(IsoLayout layout, Stream output)
     {
         ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(output);
-        if (systemArea.Length > IsoLayout.SystemAreaSectors * Sector)
-        {
-            throw new ArgumentException("the system area holds at most 32 KiB", nameof(systemArea));
-        }
-
         var sink = new SectorSink(output);
-        var area = new byte[IsoLayout.SystemAreaSectors * Sector];
-        systemArea.CopyTo(area);
-        sink.Write(area);
+        var hybrid = layout.Options.Hybrid;
+        sink.Write(hybrid?.SystemArea(layout) ?? new byte[IsoLayout.SystemAreaSectors * Sector]);
 
         var sector = new byte[Sector];
         WritePrimaryVolumeDescriptor(layout, sector);
@@ -62,18 +56,24 @@ public static class IsoWriter
         sink.Expect(layout.ContinuationLba);
         sink.Write(ContinuationAreas(layout));
 
-        var bootInfo = layout.BootImages.Where(b => b.Image.PatchBootInfoTable).Select(b => b.Extent).ToHashSet();
+        var patched = layout.BootImages.Where(b => b.Image.PatchBootInfoTable || b.Image.PatchGrubBootInfo).ToDictionary(b => b.Extent, b => b.Image);
         foreach (var file in layout.Files)
         {
             sink.Expect(file.Lba);
-            if (bootInfo.Contains(file))
+            if (patched.TryGetValue(file, out var image))
             {
-                WritePatchedBootImage(sink, file);
+                WritePatchedBootImage(sink, file, image);
             }
             else
             {
                 CopyFile(sink, file);
             }
+        }
+
+        sink.Expect(layout.DataSectors);
+        if (hybrid is not null)
+        {
+            sink.Write(hybrid.Trailer(layout));
         }
 
         sink.Expect(layout.TotalSectors);
@@ -219,7 +219,7 @@ public static class IsoWriter
         return areas;
     }
 
-    private static void WritePatchedBootImage(SectorSink sink, FileExtent file)
+    private static void WritePatchedBootImage(SectorSink sink, FileExtent file, ElToritoImage boot)
     {
         byte[] image;
         using (var source = file.File.Content.OpenRead())
@@ -228,7 +228,17 @@ public static class IsoWriter
             source.ReadExactly(image);
         }
 
-        ElTorito.PatchBootInfoTable(image, file.Lba);
+        // GRUB's own patch first: the boot info table's checksum covers it.
+        if (boot.PatchGrubBootInfo)
+        {
+            HybridDisk.PatchGrubBootInfo(image, file.Lba);
+        }
+
+        if (boot.PatchBootInfoTable)
+        {
+            ElTorito.PatchBootInfoTable(image, file.Lba);
+        }
+
         sink.Write(image);
         sink.PadToSector();
     }
