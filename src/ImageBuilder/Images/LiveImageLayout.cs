@@ -7,10 +7,11 @@ using ImageBuilder.Steps;
 
 namespace ImageBuilder.Images;
 
-/// <summary>Where each artifact goes on the medium, and the El Torito entries that boot it.</summary>
+/// <summary>Where each artifact goes on the medium, and the El Torito entries and hybrid disk that boot it.</summary>
 public static class LiveImageLayout
 {
-    public const string EltoritoPath = "boot/grub/eltorito.img";
+    public const string BiosImagePath = "boot/grub/eltorito.img";
+    public const string EspImagePath = "boot/efi.img";
 
     public static FileTree Compose(Recipe recipe, BuildSteps steps, IReadOnlyDictionary<string, string> outputs)
     {
@@ -24,26 +25,65 @@ public static class LiveImageLayout
             .AddFile("boot/vmlinuz", FileContent.FromFile(Out(steps.Kernel, Dom0KernelStep.Vmlinuz)))
             .AddFile("boot/initrd.gz", FileContent.FromFile(Out(steps.Initramfs, InitramfsStep.InitrdGz)))
             .AddFile("boot/grub/grub.cfg", FileContent.FromFile(Out(steps.BootConfig, BootConfigStep.GrubCfg)))
-            .AddFile(EltoritoPath, FileContent.FromFile(Out(steps.GrubBios, GrubBiosStep.EltoritoImage)))
-            .AddTree(FileTree.FromDirectory(Out(steps.GrubBios, GrubBiosStep.ModulesFolder)), "boot/grub/i386-pc")
-            .AddFile(".disk/info", FileContent.FromText(string.Create(CultureInfo.InvariantCulture, $"{recipe.Name} {recipe.VolumeLabel} epoch={recipe.Epoch}\n")));
-        foreach (var (step, manifest) in new[] { (steps.BootPackages, "boot"), (steps.InitramfsPackages, "initramfs"), (steps.LoaderPackages, "loader") })
+            .AddFile($".disk/imagebuilder-{steps.MediumId:D}", FileContent.FromText($"{steps.MediumId:D}\n"))
+            .AddFile(".disk/info", FileContent.FromText(string.Create(CultureInfo.InvariantCulture, $"{recipe.Name} {recipe.VolumeLabel} epoch={recipe.Epoch} id={steps.MediumId:D}\n")));
+        foreach (var grub in new[] { steps.GrubBios, steps.GrubEfi }.OfType<GrubCoreStep>())
         {
-            builder.AddFile($".disk/packages-{manifest}.tsv", FileContent.FromFile(Out(step, DebianPackagesStep.ManifestFile)));
+            builder.AddTree(FileTree.FromDirectory(Out(grub, grub.Platform.ModulesFolder)), $"boot/grub/{grub.Platform.ModulesFolder}");
+        }
+
+        if (steps.GrubBios is { } bios)
+        {
+            builder.AddFile(BiosImagePath, FileContent.FromFile(Out(bios, GrubPlatform.Bios.ImageName)));
+        }
+
+        if (steps.Esp is { } esp)
+        {
+            builder.AddFile(EspImagePath, FileContent.FromFile(Out(esp, EspStep.EspImage)));
+        }
+
+        foreach (var set in steps.PackageSets)
+        {
+            builder.AddFile($".disk/packages-{set.Id["packages/".Length..]}.tsv", FileContent.FromFile(Out(set, DebianPackagesStep.ManifestFile)));
         }
 
         return builder.ToTree();
     }
 
-    public static IsoOptions Options(Recipe recipe)
+    public static IsoOptions Options(Recipe recipe, BuildSteps steps, IReadOnlyDictionary<string, string> outputs)
     {
         ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(steps);
+        ArgumentNullException.ThrowIfNull(outputs);
+        var images = new List<ElToritoImage>();
+        byte[] mbr = EmptyMbr();
+        if (steps.GrubBios is { } bios)
+        {
+            images.Add(new ElToritoImage(BiosImagePath, ElToritoPlatform.X86, LoadSectors: 4, PatchBootInfoTable: true) { PatchGrubBootInfo = true });
+            mbr = File.ReadAllBytes(Path.Combine(outputs[bios.Id], "boot_hybrid.img"));
+        }
+
+        if (steps.Esp is not null)
+        {
+            images.Add(new ElToritoImage(EspImagePath, ElToritoPlatform.Efi, LoadSectors: null));
+        }
+
         return new IsoOptions
         {
             VolumeId = recipe.VolumeLabel,
             Epoch = recipe.Epoch,
             ApplicationId = "IMAGEBUILDER " + recipe.Name.ToUpperInvariant(),
-            BootImages = [new ElToritoImage(EltoritoPath, ElToritoPlatform.X86, LoadSectors: 4, PatchBootInfoTable: true)],
+            BootImages = [.. images],
+            Hybrid = new HybridDisk(mbr, steps.GrubBios is null ? null : BiosImagePath, steps.Esp is null ? null : EspImagePath, steps.MediumId),
         };
+    }
+
+    /// <summary>A UEFI-only image still gets a partition table; its MBR carries no boot code.</summary>
+    private static byte[] EmptyMbr()
+    {
+        var mbr = new byte[512];
+        mbr[510] = 0x55;
+        mbr[511] = 0xAA;
+        return mbr;
     }
 }

@@ -61,4 +61,22 @@ public sealed record BootEntry(string Title, BootEntryType Type, XenCommandLine 
 
 public sealed record SerialSpec(int Port, int Speed);
 
-public sealed record BootSpec(int Timeout, SerialSpec Serial, ImmutableArray<BootEntry> Entries, int Default);
+public enum FirmwareKind
+{
+    Bios,
+    Uefi,
+}
+
+/// <summary>What boots under UEFI: GRUB (same menu as BIOS) or xen.efi itself with a rendered xen.cfg.</summary>
+public enum UefiLoader
+{
+    Grub,
+    XenEfi,
+}
+
+public sealed record BootSpec(int Timeout, SerialSpec Serial, ImmutableArray<BootEntry> Entries, int Default, ImmutableArray<FirmwareKind> Firmware, UefiLoader UefiLoader)
+{
+    public bool Bios => Firmware.Contains(FirmwareKind.Bios);
+
+    public bool Uefi => Firmware.Contains(FirmwareKind.Uefi);
+}

@@ -27,7 +27,7 @@ public static partial class RecipeLoader
     private static readonly string[] Dom0Keys = ["kernel", "command_line", "initramfs"];
     private static readonly string[] KernelKeys = ["package"];
     private static readonly string[] InitramfsKeys = ["packages", "overlays"];
-    private static readonly string[] BootKeys = ["timeout", "serial", "entries", "default"];
+    private static readonly string[] BootKeys = ["timeout", "serial", "entries", "default", "firmware", "uefi_loader"];
     private static readonly string[] SerialKeys = ["port", "speed"];
     private static readonly string[] EntryKeys = ["title", "type", "xen_options", "kernel_options"];
     private static readonly int[] SerialSpeeds = [9600, 19200, 38400, 57600, 115200];
@@ -206,8 +206,38 @@ public static partial class RecipeLoader
         }
 
         int defaultEntry = (int)(map.Integer("default", min: 0, max: Math.Max(0, entryNodes.Count - 1)) ?? 0);
+        var firmware = new List<FirmwareKind>();
+        foreach (var (node, value) in map.StringList("firmware"))
+        {
+            switch (value)
+            {
+                case "bios":
+                    firmware.Add(FirmwareKind.Bios);
+                    break;
+                case "uefi":
+                    firmware.Add(FirmwareKind.Uefi);
+                    break;
+                default:
+                    map.Sink.Error(node, $"boot.firmware: '{value}' is not a firmware (bios or uefi)");
+                    break;
+            }
+        }
+
+        if (map.Has("firmware") && firmware.Count == 0 && map.NodeOf("firmware") is YamlSequenceNode { Children.Count: 0 } empty)
+        {
+            map.Sink.Error(empty, "boot.firmware: name at least one of bios, uefi");
+        }
+
+        string? loaderText = map.String("uefi_loader", check: v => v is "grub" or "xen-efi" ? null : $"'{v}' is not a UEFI loader (grub or xen-efi)");
+        var loader = loaderText == "xen-efi" ? UefiLoader.XenEfi : UefiLoader.Grub;
         map.Finish(BootKeys);
-        return new BootSpec(timeout, serial, entries.ToImmutable(), defaultEntry);
+        ImmutableArray<FirmwareKind> kinds = firmware.Count == 0 ? [FirmwareKind.Bios, FirmwareKind.Uefi] : [.. firmware.Distinct()];
+        if (loader == UefiLoader.XenEfi && !entries.Any(e => e.Type == BootEntryType.Xen))
+        {
+            map.Sink.Error(map.NodeOf("uefi_loader")!, "boot.uefi_loader: xen-efi needs at least one entry of type xen");
+        }
+
+        return new BootSpec(timeout, serial, entries.ToImmutable(), defaultEntry, kinds, loader);
     }
 
     private static BootEntry? ReadEntry(YamlMappingReader? map)

@@ -1,0 +1,68 @@
+using ImageBuilder.Boot;
+using ImageBuilder.Common.Processes;
+using ImageBuilder.Planning;
+
+namespace ImageBuilder.Steps;
+
+/// <summary>What differs between GRUB's BIOS and UEFI core images.</summary>
+public sealed record GrubPlatform(string Name, string Format, string ModulesFolder, string ImageName, string[] CoreModules, string[] ExtraFiles)
+{
+    private static readonly string[] Common =
+    [
+        "part_msdos", "part_gpt", "iso9660", "fat", "normal", "configfile", "echo", "test", "serial", "terminal",
+        "multiboot2", "linux", "gzio", "search", "search_fs_file", "search_fs_uuid", "search_label", "ls", "cat",
+        "halt", "reboot", "sleep",
+    ];
+
+    /// <summary>El Torito core (cdboot.img + diskboot + core): boots from CD, and via boot_hybrid.img from disk.</summary>
+    public static readonly GrubPlatform Bios = new("bios", "i386-pc-eltorito", "i386-pc", "eltorito.img", ["biosdisk", .. Common], ["boot_hybrid.img"]);
+
+    /// <summary>The EFI application firmware starts as EFI/BOOT/BOOTX64.EFI.</summary>
+    public static readonly GrubPlatform Efi = new("efi", "x86_64-efi", "x86_64-efi", "BOOTX64.EFI", ["efi_gop", "efi_uga", .. Common], []);
+}
+
+/// <summary>
+/// A GRUB core image built with grub-mkimage from the archive's GRUB modules, with an early config that finds
+/// this medium by its unique marker and loads /boot/grub/grub.cfg; plus the module folder for insmod.
+/// </summary>
+public sealed class GrubCoreStep(DebianPackagesStep packages, GrubPlatform platform, string mediumId) : Step($"grub-{platform.Name}", packages)
+{
+    public const string Prefix = "/boot/grub";
+    public const string EarlyTemplate = "grub/early.cfg.hbs";
+
+    public GrubPlatform Platform => platform;
+
+    public override string Kind => "grub-core";
+
+    public override string Description => $"GRUB {platform.Format} core image";
+
+    public override object Parameters => new { platform.Format, platform.CoreModules, platform.ExtraFiles, prefix = Prefix, mediumId };
+
+    public override IEnumerable<string> Tools => ["grub-mkimage"];
+
+    public override IEnumerable<(string Name, string HostPath)> InputPaths => [("early.cfg.hbs", TemplateRenderer.PathOf(EarlyTemplate))];
+
+    public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        string modules = Path.Combine(context.OutputOf(packages), DebianPackagesStep.RootFolder, "usr/lib/grub", platform.ModulesFolder);
+        string early = context.Output("early.cfg");
+        await File.WriteAllTextAsync(early, TemplateRenderer.Render(TemplateRenderer.PathOf(EarlyTemplate), new { mediumId }), cancellationToken).ConfigureAwait(false);
+        var spec = ProcessSpec.Of("grub-mkimage", "-O", platform.Format, "-d", modules, "-p", Prefix, "-c", early, "-o", context.Output(platform.ImageName))
+            .WithArguments(platform.CoreModules)
+            .LoggingTo(context.LogFile);
+        await ProcessRunner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
+
+        string target = context.Output(platform.ModulesFolder);
+        Directory.CreateDirectory(target);
+        foreach (string file in Directory.EnumerateFiles(modules).Where(f => f.EndsWith(".mod", StringComparison.Ordinal) || f.EndsWith(".lst", StringComparison.Ordinal)))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
+
+        foreach (string extra in platform.ExtraFiles)
+        {
+            File.Copy(Path.Combine(modules, extra), context.Output(extra));
+        }
+    }
+}
