@@ -13,6 +13,9 @@ public static class IsoWriter
     private const byte FlagMultiExtent = 0x80;
     private const int CopyBufferSize = 1 << 20;
 
+    // Below this a buffered copy is as fast and keeps the stream's buffer useful.
+    private const long KernelCopyThreshold = 64 * 1024;
+
     /// <summary>Writes the image; with <see cref="IsoOptions.Hybrid"/> the system area and the tail carry MBR and GPT.</summary>
     public static void Write(IsoLayout layout, Stream output)
     {
@@ -251,6 +254,12 @@ public static class IsoWriter
             return;
         }
 
+        if (file.File.Content is HostFileContent host && sink.TryKernelCopy(host.HostPath, length))
+        {
+            sink.PadToSector();
+            return;
+        }
+
         using var source = file.File.Content.OpenRead();
         byte[] buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         try
@@ -286,6 +295,32 @@ public static class IsoWriter
         {
             output.Write(bytes);
             position += bytes.Length;
+        }
+
+        /// <summary>Large files skip user space when the output is a file (see <see cref="KernelCopy"/>).</summary>
+        public bool TryKernelCopy(string sourcePath, long length)
+        {
+            if (output is not FileStream file || length < KernelCopyThreshold)
+            {
+                return false;
+            }
+
+            file.Flush();
+            long at = file.Position;
+            using var source = File.OpenHandle(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read);
+            if (RandomAccess.GetLength(source) != length)
+            {
+                throw new IOException($"{sourcePath}: size changed since the tree was collected");
+            }
+
+            if (!KernelCopy.TryCopy(source, file.SafeFileHandle, at, length))
+            {
+                return false;
+            }
+
+            file.Position = at + length;
+            position += length;
+            return true;
         }
 
         public void PadToSector()

@@ -37,7 +37,7 @@ public static class BootRunner
 
         try
         {
-            return await WatchAsync(options, QemuCommand.For(options, vars), cancellationToken).ConfigureAwait(false);
+            return await WatchAsync(QemuCommand.For(options, vars), options.Expect, options.Timeout, options.LogFile, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -48,20 +48,22 @@ public static class BootRunner
         }
     }
 
-    private static async Task<BootOutcome> WatchAsync(BootOptions options, ProcessSpec spec, CancellationToken cancellationToken)
+    /// <summary>Runs any VM command whose serial console is on stdout and watches it for <paramref name="expect"/>.</summary>
+    public static async Task<BootOutcome> WatchAsync(ProcessSpec spec, IEnumerable<string> expect, TimeSpan timeout, string logFile, CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.LogFile))!);
-        await using var log = new FileStream(options.LogFile, FileMode.Create, FileAccess.Write, FileShare.Read);
+        ArgumentNullException.ThrowIfNull(spec);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logFile))!);
+        await using var log = new FileStream(logFile, FileMode.Create, FileAccess.Write, FileShare.Read);
         await log.WriteAsync(Encoding.UTF8.GetBytes($"# {spec.Display}\n"), cancellationToken).ConfigureAwait(false);
         using var process = ProcessRunner.StartStreaming(spec);
         process.StandardInput.Close();
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         var watch = Stopwatch.StartNew();
         var console = new StringBuilder();
-        var pending = options.Expect.Distinct(StringComparer.Ordinal).ToList();
+        var pending = expect.Distinct(StringComparer.Ordinal).ToList();
         var seen = new List<MarkerSeen>();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(options.Timeout);
+        deadline.CancelAfter(timeout);
         var buffer = new byte[8192];
         string reason = "every expected text appeared";
         var output = process.StandardOutput.BaseStream;
@@ -92,7 +94,7 @@ public static class BootRunner
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            reason = $"timed out after {options.Timeout.TotalSeconds:0} s";
+            reason = $"timed out after {timeout.TotalSeconds:0} s";
         }
         finally
         {
@@ -110,7 +112,7 @@ public static class BootRunner
         }
 
         string tail = ProcessRunner.Tail(StripControl(console.ToString()) + (errors.Length > 0 ? "\n" + errors : string.Empty), 30);
-        return new BootOutcome(pending.Count == 0, seen, pending, reason, options.LogFile, tail);
+        return new BootOutcome(pending.Count == 0, seen, pending, reason, logFile, tail);
     }
 
     /// <summary>Firmware and GRUB draw with escape sequences; the tail shown to a person is plain text.</summary>

@@ -1,86 +1,111 @@
-using System.Security.Cryptography;
+using ImageBuilder.Common.Processes;
+using ImageBuilder.Qemu;
 using ImageBuilder.TestSupport;
 
 namespace ImageBuilder.Tests.Integration;
 
-/// <summary>
-/// The real thing: build recipes/xen-demo.yaml from the Debian archive and boot it in QEMU (TCG).
-/// Uses the repository's cache/ so that README's demo command and this test share downloads.
-/// </summary>
+/// <summary>The real thing: the demo image built from the Debian archive, read by independent tools and booted in QEMU (TCG).</summary>
 [Trait("Category", "Slow")]
-public sealed class DemoImageTests
+[Collection("qemu")]
+public sealed class DemoImageTests(DemoImageFixture demo) : IClassFixture<DemoImageFixture>
 {
-    private const string Recipe = "recipes/xen-demo.yaml";
+    private const string Ovmf = "/usr/share/ovmf/OVMF.fd";
 
-    [Fact]
-    public void The_demo_image_builds_and_boots_xen_and_dom0_under_seabios_from_cd()
+    [Theory]
+    [InlineData("bios", "cd")]
+    [InlineData("bios", "usb")]
+    [InlineData("uefi", "cd")]
+    [InlineData("uefi", "usb")]
+    public void The_demo_image_boots_xen_and_dom0_under_every_firmware_from_cd_and_usb(string firmware, string media) =>
+        DemoBuild.Boot(demo.Image, firmware, media, demo.Directory.Combine($"serial-{firmware}-{media}.log"));
+
+    [Theory]
+    [InlineData("bios-cdrom", false, "-cdrom")]
+    [InlineData("bios-disk", false, "-drive", "file={0},format=raw,snapshot=on")]
+    [InlineData("uefi-cdrom", true, "-cdrom")]
+    [InlineData("uefi-disk", true, "-drive", "file={0},format=raw,snapshot=on")]
+    public async Task The_demo_image_boots_under_plain_qemu_command_lines(string name, bool uefi, string option, string? value = null)
     {
-        using var dir = new TempDirectory("ib-demo");
-        string image = Build(dir.Combine("out"), Repository.PathOf("cache"));
+        var args = new List<string> { "-accel", "tcg", "-m", "1536", "-nographic" };
+        if (uefi)
+        {
+            args.AddRange(["-bios", Ovmf]);
+        }
 
-        var boot = ImageBuilderCli.Run("boot", image, "--firmware", "bios", "--media", "cd", "--timeout", "240", "--log", dir.Combine("serial.log"),
-            "--expect", "Xen version 4.17", "--expect", "IMAGEBUILDER-DOM0-READY xen=4.17.");
+        args.Add(option);
+        args.Add(value is null ? demo.Image : string.Format(System.Globalization.CultureInfo.InvariantCulture, value, demo.Image));
 
-        Assert.True(boot.ExitCode == 0, boot.StandardOutput + boot.StandardError);
-        string serial = File.ReadAllText(dir.Combine("serial.log"));
-        Assert.Equal(1, CountOf(serial, "IMAGEBUILDER-DOM0-READY"));
+        var outcome = await BootRunner.WatchAsync(ProcessSpec.Of(QemuCommand.Program, args), DemoBuild.DemoMarkers, TimeSpan.FromSeconds(300), demo.Directory.Combine($"plain-{name}.log"));
+
+        Assert.True(outcome.Succeeded, $"{outcome.Reason}\n{outcome.LogTail}");
     }
 
     [Fact]
-    public void The_demo_image_is_an_iso_that_xorriso_reads_with_a_bios_boot_entry()
+    public void Independent_readers_see_bios_and_uefi_boot_entries_a_verified_gpt_and_a_clean_esp()
     {
-        using var dir = new TempDirectory("ib-demo");
-        string image = Build(dir.Combine("out"), Repository.PathOf("cache"));
-
-        string report = Tool.Run("xorriso", "-indev", image, "-report_el_torito", "plain");
-        string files = Tool.Run("xorriso", "-indev", image, "-find", "/boot", "-maxdepth", "1", "--");
-        string info = Tool.Run("isoinfo", "-d", "-i", image);
+        string image = demo.Image;
+        string report = Tool.Run("xorriso", "-indev", image, "-report_el_torito", "plain", "-report_system_area", "plain");
+        var sgdisk = Tool.RunUnchecked("sgdisk", "-v", image);
+        string esp = demo.Directory.Combine("efi.img");
+        Tool.Run("xorriso", "-osirrox", "on", "-indev", image, "-extract", "/boot/efi.img", esp);
+        var fsck = Tool.RunUnchecked("fsck.fat", "-n", esp);
+        string files = Tool.Run("xorriso", "-indev", image, "-find", "/", "-maxdepth", "2", "--");
 
         Assert.Matches(@"El Torito boot img :\s+1\s+BIOS\s+y\s+none", report);
-        foreach (string file in (string[])["/boot/xen.gz", "/boot/vmlinuz", "/boot/initrd.gz", "/boot/grub"])
+        Assert.Matches(@"El Torito boot img :\s+2\s+UEFI\s+y\s+none", report);
+        Assert.Contains("grub2-mbr", report, StringComparison.Ordinal);
+        Assert.Contains("No problems found", sgdisk.StandardOutput, StringComparison.Ordinal);
+        Assert.True(fsck.ExitCode == 0, fsck.StandardOutput + fsck.StandardError);
+        Assert.Contains("BOOTX64  EFI", Tool.Run("mdir", "-i", esp, "::/EFI/BOOT"), StringComparison.Ordinal);
+        foreach (string file in (string[])["/boot/xen.gz", "/boot/vmlinuz", "/boot/initrd.gz", "/boot/grub/grub.cfg", "/boot/efi.img", "/.disk/info"])
         {
             Assert.Contains($"'{file}'", files, StringComparison.Ordinal);
         }
 
-        Assert.Contains("Volume id: XEN_DEMO", info, StringComparison.Ordinal);
-        Assert.Equal(File.ReadAllText(image + ".sha256"), $"{Sha256(image)}  xen-demo.iso\n");
+        Assert.Matches(@"'/\.disk/imagebuilder-[0-9a-f-]{36}'", files);
+        Assert.Contains("Volume id: XEN_DEMO", Tool.Run("isoinfo", "-d", "-i", image), StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllText(image + ".sha256"), $"{DemoBuild.Sha256(image)}  xen-demo.iso\n");
     }
+}
 
+/// <summary>UEFI without GRUB: xen.efi is the EFI application and reads the rendered xen.cfg.</summary>
+[Trait("Category", "Slow")]
+[Collection("qemu")]
+public sealed class XenEfiLoaderTests
+{
+    [Theory]
+    [InlineData("cd")]
+    [InlineData("usb")]
+    public void Xen_efi_boots_dom0_under_ovmf(string media)
+    {
+        using var dir = new TempDirectory("ib-xenefi");
+        string recipe = dir.Write("xen-efi.yaml", File.ReadAllText(Repository.PathOf("recipes/xen-demo.yaml"))
+            .Replace("name: xen-demo", "name: xen-efi", StringComparison.Ordinal)
+            .Replace("uefi_loader: grub", "uefi_loader: xen-efi", StringComparison.Ordinal)
+            .Replace("../overlays/", Repository.PathOf("overlays") + "/", StringComparison.Ordinal));
+
+        string image = DemoBuild.Build(recipe, dir.Combine("out"), Repository.PathOf("cache"), "xen-efi");
+        string esp = dir.Combine("efi.img");
+        Tool.Run("xorriso", "-osirrox", "on", "-indev", image, "-extract", "/boot/efi.img", esp);
+
+        Assert.Contains("BOOTX64.cfg", Tool.Run("mdir", "-i", esp, "::/EFI/BOOT"), StringComparison.Ordinal);
+        DemoBuild.Boot(image, "uefi", media, dir.Combine("serial.log"));
+    }
+}
+
+[Trait("Category", "Slow")]
+[Collection("qemu")]
+public sealed class DeterminismTests
+{
     [Fact]
     public void Two_builds_from_empty_caches_give_identical_images()
     {
         using var dir = new TempDirectory("ib-determinism");
+        string recipe = Repository.PathOf("recipes/xen-demo.yaml");
 
-        string first = Build(dir.Combine("out1"), dir.Combine("cache1"));
-        string second = Build(dir.Combine("out2"), dir.Combine("cache2"));
+        string first = DemoBuild.Build(recipe, dir.Combine("out1"), dir.Combine("cache1"), "xen-demo");
+        string second = DemoBuild.Build(recipe, dir.Combine("out2"), dir.Combine("cache2"), "xen-demo");
 
-        Assert.Equal(Sha256(first), Sha256(second));
-    }
-
-    private static string Build(string output, string cache)
-    {
-        var result = ImageBuilderCli.Run("build", Repository.PathOf(Recipe), "--output", output, "--cache", cache);
-        Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
-        string image = Path.Combine(output, "xen-demo.iso");
-        Assert.True(File.Exists(image));
-        Assert.Empty(Directory.GetFiles(output, "*.tmp*"));
-        return image;
-    }
-
-    private static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
-
-    private static int CountOf(string text, string marker)
-    {
-        int count = 0;
-        for (int at = text.IndexOf(marker, StringComparison.Ordinal); at >= 0; at = text.IndexOf(marker, at + 1, StringComparison.Ordinal))
-        {
-            count++;
-        }
-
-        return count;
+        Assert.Equal(DemoBuild.Sha256(first), DemoBuild.Sha256(second));
     }
 }

@@ -123,4 +123,33 @@ public sealed class RecipeLoaderTests
 
         Assert.Contains(RecipeLoader.Load(path).Diagnostics, d => d.Message == "boot.entries[].xen_options: a linux entry boots without Xen");
     }
+
+    [Fact]
+    public void Firmware_defaults_to_bios_and_uefi_with_grub()
+    {
+        var boot = RecipeLoader.Load(Sample("valid.yaml")).Recipe!.Boot;
+
+        Assert.True(boot.Bios);
+        Assert.True(boot.Uefi);
+        Assert.Equal(UefiLoader.Grub, boot.UefiLoader);
+    }
+
+    [Fact]
+    public void Firmware_and_uefi_loader_are_read_and_checked()
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir.Combine("overlay"));
+        string valid = File.ReadAllText(Sample("valid.yaml"));
+        string good = dir.Write("good.yaml", valid.Replace("boot:\n", "boot:\n  firmware: [uefi]\n  uefi_loader: xen-efi\n", StringComparison.Ordinal));
+        string bad = dir.Write("bad.yaml", valid.Replace("boot:\n", "boot:\n  firmware: [bios, coreboot]\n  uefi_loader: shim\n", StringComparison.Ordinal));
+
+        var boot = RecipeLoader.Load(good).Recipe!.Boot;
+        var errors = RecipeLoader.Load(bad).Diagnostics.Select(d => d.Message).ToList();
+
+        Assert.False(boot.Bios);
+        Assert.True(boot.Uefi);
+        Assert.Equal(UefiLoader.XenEfi, boot.UefiLoader);
+        Assert.Contains("boot.firmware: 'coreboot' is not a firmware (bios or uefi)", errors);
+        Assert.Contains("boot.uefi_loader: 'shim' is not a UEFI loader (grub or xen-efi)", errors);
+    }
 }
