@@ -49,7 +49,7 @@ public sealed class DemoImageTests(DemoImageFixture demo) : IClassFixture<DemoIm
         string esp = demo.Directory.Combine("efi.img");
         Tool.Run("xorriso", "-osirrox", "on", "-indev", image, "-extract", "/boot/efi.img", esp);
         var fsck = Tool.RunUnchecked("fsck.fat", "-n", esp);
-        string files = Tool.Run("xorriso", "-indev", image, "-find", "/", "-maxdepth", "2", "--");
+        string files = Tool.Run("xorriso", "-indev", image, "-find", "/", "-maxdepth", "3", "--");
 
         Assert.Matches(@"El Torito boot img :\s+1\s+BIOS\s+y\s+none", report);
         Assert.Matches(@"El Torito boot img :\s+2\s+UEFI\s+y\s+none", report);

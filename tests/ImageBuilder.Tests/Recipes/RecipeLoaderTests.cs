@@ -18,7 +18,7 @@ public sealed class RecipeLoaderTests
         Assert.Equal("XEN_DEMO", recipe.VolumeLabel);
         Assert.Equal("xen-hypervisor-4.17-amd64", recipe.Hypervisor.Package);
         Assert.Equal("linux-image-amd64", recipe.Dom0.Kernel.Package);
-        Assert.Contains("dom0_mem=1024M,max:1024M", recipe.Hypervisor.CommandLine.Render(), StringComparison.Ordinal);
+        Assert.Contains("dom0_mem=512M,max:512M", recipe.Hypervisor.CommandLine.Render(), StringComparison.Ordinal);
         Assert.Equal(3, recipe.Boot.Entries.Length);
         Assert.Equal(BootEntryType.Linux, recipe.Boot.Entries[2].Type);
     }
