@@ -53,10 +53,20 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio ours/tar  
 
 static void Ours(string data, string output)
 {
+    var watch = Stopwatch.StartNew();
     var tree = FileTree.FromDirectory(data);
+    double collect = watch.Elapsed.TotalSeconds;
     var layout = IsoLayout.Compute(tree, new IsoOptions { VolumeId = "BENCH", Epoch = 1700000000 });
-    using var stream = new FileStream(output, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-    IsoWriter.Write(layout, stream);
+    double laid = watch.Elapsed.TotalSeconds;
+    using (var stream = new FileStream(output, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+    {
+        IsoWriter.Write(layout, stream);
+    }
+
+    if (Environment.GetEnvironmentVariable("ISOBENCH_PHASES") is not null)
+    {
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  collect {collect:0.000} layout {laid - collect:0.000} write {watch.Elapsed.TotalSeconds - laid:0.000}"));
+    }
 }
 
 static void Run(string program, params string[] arguments) => ProcessRunner.Run(ProcessSpec.Of(program, arguments));

@@ -25,6 +25,38 @@ public sealed class LargeFileTests
         Assert.Equal("small\n", File.ReadAllText(dir.Combine("x", "small.txt")));
     }
 
+    [Fact]
+    public void Writing_to_a_file_in_parallel_gives_the_same_bytes_as_writing_to_a_stream()
+    {
+        using var dir = new TempDirectory();
+        for (int i = 0; i < 50; i++)
+        {
+            dir.Write($"src/small/{i:D2}.bin", Bytes.Pattern(100 + (i * 997), i));
+        }
+
+        dir.Write("src/large/a.bin", Bytes.Pattern(700_000, 100));
+        dir.Write("src/large/b.bin", Bytes.Pattern(5_000_000, 101));
+        dir.Write("src/boot.img", Bytes.Pattern(10_000, 102));
+        var tree = FileTree.FromDirectory(dir.Combine("src"));
+        var options = new IsoOptions
+        {
+            VolumeId = "SAME",
+            Epoch = 7,
+            BootImages = [new ElToritoImage("boot.img", ElToritoPlatform.X86, 4, PatchBootInfoTable: true) { PatchGrubBootInfo = true }],
+            Hybrid = new HybridDisk(new byte[512], "boot.img", null, Guid.Empty),
+        };
+
+        using var memory = new MemoryStream();
+        IsoImage.Write(tree, options, memory);
+        string path = dir.Combine("file.iso");
+        using (var file = new FileStream(path, FileMode.Create, FileAccess.ReadWrite))
+        {
+            IsoImage.Write(tree, options, file);
+        }
+
+        Assert.Equal(memory.ToArray(), File.ReadAllBytes(path));
+    }
+
     /// <summary>A DomU disk may be 4 GiB or more: such a file becomes several extents (ISO 9660 level 3).</summary>
     [Fact]
     [Trait("Category", "Slow")]

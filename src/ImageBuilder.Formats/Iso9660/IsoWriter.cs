@@ -13,9 +13,6 @@ public static class IsoWriter
     private const byte FlagMultiExtent = 0x80;
     private const int CopyBufferSize = 1 << 20;
 
-    // Below this a buffered copy is as fast and keeps the stream's buffer useful.
-    private const long KernelCopyThreshold = 64 * 1024;
-
     /// <summary>Writes the image; with <see cref="IsoOptions.Hybrid"/> the system area and the tail carry MBR and GPT.</summary>
     public static void Write(IsoLayout layout, Stream output)
     {
@@ -60,16 +57,30 @@ public static class IsoWriter
         sink.Write(ContinuationAreas(layout));
 
         var patched = layout.BootImages.Where(b => b.Image.PatchBootInfoTable || b.Image.PatchGrubBootInfo).ToDictionary(b => b.Extent, b => b.Image);
-        foreach (var file in layout.Files)
+        byte[]? Patched(FileExtent file) => patched.TryGetValue(file, out var image) ? PatchedBootImage(file, image) : null;
+        if (output is FileStream { CanSeek: true } file && file.Position == sink.Position)
         {
-            sink.Expect(file.Lba);
-            if (patched.TryGetValue(file, out var image))
+            // Positioned writes from every core into the pre-sized file; see ParallelExtentWriter.
+            file.Flush();
+            file.SetLength(layout.TotalBytes);
+            ParallelExtentWriter.Write(layout, file.SafeFileHandle, Patched);
+            file.Position = layout.DataSectors * Sector;
+            sink.Skip(layout.DataSectors * Sector);
+        }
+        else
+        {
+            foreach (var extent in layout.Files)
             {
-                WritePatchedBootImage(sink, file, image);
-            }
-            else
-            {
-                CopyFile(sink, file);
+                sink.Expect(extent.Lba);
+                if (Patched(extent) is { } bytes)
+                {
+                    sink.Write(bytes);
+                    sink.PadToSector();
+                }
+                else
+                {
+                    CopyFile(sink, extent);
+                }
             }
         }
 
@@ -222,7 +233,7 @@ public static class IsoWriter
         return areas;
     }
 
-    private static void WritePatchedBootImage(SectorSink sink, FileExtent file, ElToritoImage boot)
+    private static byte[] PatchedBootImage(FileExtent file, ElToritoImage boot)
     {
         byte[] image;
         using (var source = file.File.Content.OpenRead())
@@ -242,8 +253,7 @@ public static class IsoWriter
             ElTorito.PatchBootInfoTable(image, file.Lba);
         }
 
-        sink.Write(image);
-        sink.PadToSector();
+        return image;
     }
 
     private static void CopyFile(SectorSink sink, FileExtent file)
@@ -251,12 +261,6 @@ public static class IsoWriter
         long length = file.File.Content.Length;
         if (length == 0)
         {
-            return;
-        }
-
-        if (file.File.Content is HostFileContent host && sink.TryKernelCopy(host.HostPath, length))
-        {
-            sink.PadToSector();
             return;
         }
 
@@ -297,31 +301,10 @@ public static class IsoWriter
             position += bytes.Length;
         }
 
-        /// <summary>Large files skip user space when the output is a file (see <see cref="KernelCopy"/>).</summary>
-        public bool TryKernelCopy(string sourcePath, long length)
-        {
-            if (output is not FileStream file || length < KernelCopyThreshold)
-            {
-                return false;
-            }
+        public long Position => position;
 
-            file.Flush();
-            long at = file.Position;
-            using var source = File.OpenHandle(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read);
-            if (RandomAccess.GetLength(source) != length)
-            {
-                throw new IOException($"{sourcePath}: size changed since the tree was collected");
-            }
-
-            if (!KernelCopy.TryCopy(source, file.SafeFileHandle, at, length))
-            {
-                return false;
-            }
-
-            file.Position = at + length;
-            position += length;
-            return true;
-        }
+        /// <summary>Accounts for bytes written behind the sink's back (positioned writes).</summary>
+        public void Skip(long to) => position = to;
 
         public void PadToSector()
         {
