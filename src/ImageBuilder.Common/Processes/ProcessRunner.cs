@@ -81,6 +81,21 @@ public static class ProcessRunner
         return new ProcessResult(spec, process.ExitCode, stdout.ToString(), stderr.ToString(), watch.Elapsed);
     }
 
+    /// <summary>Runs to completion capturing standard output as bytes (for binary data); the exit code is returned, not checked.</summary>
+    public static async Task<(int ExitCode, byte[] Output, string StandardError)> RunForBytesAsync(ProcessSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        using var process = new Process { StartInfo = StartInfo(spec) };
+        Start(process, spec);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        var feed = FeedAsync(process, spec.StandardInputFile, cancellationToken);
+        using var output = new MemoryStream();
+        await process.StandardOutput.BaseStream.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+        await feed.ConfigureAwait(false);
+        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        return (process.ExitCode, output.ToArray(), await stderr.ConfigureAwait(false));
+    }
+
     /// <summary>Starts a long-running process whose output the caller reads (e.g. a VM's serial console).</summary>
     public static Process StartStreaming(ProcessSpec spec)
     {
@@ -107,6 +122,33 @@ public static class ProcessRunner
     {
         var all = text.TrimEnd().Split('\n');
         return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
+    }
+
+    private static async Task FeedAsync(Process process, string? inputFile, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (inputFile is not null)
+            {
+                await using var input = File.OpenRead(inputFile);
+                await input.CopyToAsync(process.StandardInput.BaseStream, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (IOException)
+        {
+            // The process stopped reading early (e.g. a decompressor at the end of its stream).
+        }
+        finally
+        {
+            try
+            {
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // Already gone.
+            }
+        }
     }
 
     private static ProcessStartInfo StartInfo(ProcessSpec spec)

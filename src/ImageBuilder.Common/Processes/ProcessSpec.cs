@@ -16,6 +16,9 @@ public sealed record ProcessSpec(string Program, ImmutableArray<string> Argument
 
     public TimeSpan? Timeout { get; init; }
 
+    /// <summary>A file fed to the process's standard input (otherwise stdin is closed at once).</summary>
+    public string? StandardInputFile { get; init; }
+
     /// <summary>Said after the failure message, e.g. which package provides the program.</summary>
     public string? Hint { get; init; }
 

@@ -1,8 +1,12 @@
+using Hv.Kernel.Inspection;
 using ImageBuilder.Planning;
 
 namespace ImageBuilder.Steps;
 
-/// <summary>Takes the Dom0 kernel image and its config from the extracted kernel package.</summary>
+/// <summary>
+/// Takes the Dom0 kernel and its config from the extracted kernel package, and refuses a kernel that is not a
+/// bzImage or cannot be Xen's Dom0 (config file beside it, else the embedded IKCONFIG), naming the options.
+/// </summary>
 public sealed class Dom0KernelStep(DebianPackagesStep packages, string package) : Step("dom0-kernel", packages)
 {
     public const string Vmlinuz = "vmlinuz";
@@ -13,19 +17,25 @@ public sealed class Dom0KernelStep(DebianPackagesStep packages, string package) 
 
     public override string Description => $"Dom0 kernel from {package}";
 
-    public override object Parameters => new { package };
+    public override object Parameters => new { package, requirements = Dom0Requirements.BuiltIn.Concat(Dom0Requirements.BuiltInOrModule).ToArray() };
+
+    public override int Revision => 2;
 
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         string boot = Path.Combine(context.OutputOf(packages), DebianPackagesStep.RootFolder, "boot");
         string kernel = PackageFiles.Single(boot, "vmlinuz-*", package);
-        File.Copy(kernel, context.Output(Vmlinuz));
+        var header = BzImage.ReadFile(kernel);
         string release = Path.GetFileName(kernel)["vmlinuz-".Length..];
-        if (PackageFiles.Optional(boot, "config-" + release) is { } config)
-        {
-            File.Copy(config, context.Output(Config));
-        }
+        string? configFile = PackageFiles.Optional(boot, "config-" + release);
+        var config = (configFile is null ? null : KernelConfig.ReadFile(configFile)) ?? KernelConfig.FromEmbedded(kernel)
+            ?? throw new InspectionException($"{package}: kernel {release} has neither /boot/config-{release} nor an embedded IKCONFIG; cannot tell whether it can be Dom0");
+        Dom0Requirements.Require(config, $"kernel {release} from {package}");
+
+        File.Copy(kernel, context.Output(Vmlinuz));
+        await File.WriteAllLinesAsync(context.Output(Config), config.Options.Select(o => $"{o.Key}={o.Value}"), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(context.Output("inspection.txt"), $"bzImage boot protocol {header.Version}; config from {Path.GetFileName(config.Source)}; Dom0 options present\n", cancellationToken).ConfigureAwait(false);
 
         await File.WriteAllTextAsync(context.Output(Release), release + "\n", cancellationToken).ConfigureAwait(false);
     }

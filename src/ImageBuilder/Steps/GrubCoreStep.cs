@@ -1,3 +1,4 @@
+using Hv.Kernel.Inspection;
 using ImageBuilder.Boot;
 using ImageBuilder.Common.Processes;
 using ImageBuilder.Planning;
@@ -40,6 +41,8 @@ public sealed class GrubCoreStep(DebianPackagesStep packages, GrubPlatform platf
 
     public override IEnumerable<string> Tools => ["grub-mkimage"];
 
+    public override int Revision => 2;
+
     public override IEnumerable<(string Name, string HostPath)> InputPaths => [("early.cfg.hbs", TemplateRenderer.PathOf(EarlyTemplate))];
 
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
@@ -52,6 +55,10 @@ public sealed class GrubCoreStep(DebianPackagesStep packages, GrubPlatform platf
             .WithArguments(platform.CoreModules)
             .LoggingTo(context.LogFile);
         await ProcessRunner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
+        if (platform == GrubPlatform.Efi)
+        {
+            PeImage.ReadFile(context.Output(platform.ImageName)).RequireX64EfiApplication(platform.ImageName);
+        }
 
         string target = context.Output(platform.ModulesFolder);
         Directory.CreateDirectory(target);

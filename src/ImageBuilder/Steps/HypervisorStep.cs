@@ -1,9 +1,14 @@
+using Hv.Kernel.Inspection;
 using ImageBuilder.Common;
 using ImageBuilder.Planning;
 
 namespace ImageBuilder.Steps;
 
-/// <summary>Takes the hypervisor images from the extracted package: xen.gz (multiboot2), xen.efi and the build config.</summary>
+/// <summary>
+/// Takes the hypervisor images from the extracted package — xen.gz, xen.efi and the build config — and checks
+/// them before anything is packed: xen.gz must carry a valid multiboot2 header, xen.efi must be an x86-64 EFI
+/// application.
+/// </summary>
 public sealed class HypervisorStep(DebianPackagesStep packages, string package) : Step("hypervisor", packages)
 {
     public const string XenGz = "xen.gz";
@@ -16,15 +21,21 @@ public sealed class HypervisorStep(DebianPackagesStep packages, string package) 
 
     public override object Parameters => new { package };
 
-    public override Task RunAsync(StepContext context, CancellationToken cancellationToken)
+    public override int Revision => 2;
+
+    public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         string boot = Path.Combine(context.OutputOf(packages), DebianPackagesStep.RootFolder, "boot");
         string gz = PackageFiles.Single(boot, "xen-*.gz", package);
+        var multiboot = Multiboot2Header.ReadFile(gz);
         File.Copy(gz, context.Output(XenGz));
+        var findings = new List<string> { $"xen.gz: multiboot2 header at offset {multiboot.Offset}, {multiboot.HeaderLength} bytes, tags {string.Join(',', multiboot.TagTypes)}" };
         if (PackageFiles.Optional(boot, "xen-*.efi") is { } efi)
         {
+            PeImage.ReadFile(efi).RequireX64EfiApplication(Path.GetFileName(efi));
             File.Copy(efi, context.Output(XenEfi));
+            findings.Add("xen.efi: PE32+ x86-64 EFI application");
         }
 
         if (PackageFiles.Optional(boot, "xen-*.config") is { } config)
@@ -32,7 +43,7 @@ public sealed class HypervisorStep(DebianPackagesStep packages, string package) 
             File.Copy(config, context.Output(XenConfig));
         }
 
-        return Task.CompletedTask;
+        await File.WriteAllLinesAsync(context.Output("inspection.txt"), findings, cancellationToken).ConfigureAwait(false);
     }
 }
 

@@ -1,0 +1,272 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Text;
+using Hv.Kernel.Inspection;
+using ImageBuilder.Common.Processes;
+
+namespace Hv.Kernel.Tests;
+
+public sealed class Multiboot2HeaderTests
+{
+    [Fact]
+    public void A_valid_header_is_found_with_its_tags()
+    {
+        var header = Multiboot2Header.Read(Image(offset: 152), "xen");
+
+        Assert.Equal(152, header.Offset);
+        Assert.Equal([1], header.TagTypes);
+    }
+
+    [Fact]
+    public void A_gzip_compressed_image_is_read_after_gunzip()
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            using (var file = File.Create(path))
+            using (var gzip = new GZipStream(file, CompressionLevel.Fastest))
+            {
+                gzip.Write(Image(offset: 64));
+            }
+
+            Assert.Equal(64, Multiboot2Header.ReadFile(path).Offset);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void A_bad_checksum_is_named()
+    {
+        var image = Image(offset: 8);
+        image[8 + 12] ^= 1;
+
+        var e = Assert.Throws<InspectionException>(() => Multiboot2Header.Read(image, "xen.gz"));
+        Assert.Equal("xen.gz: no valid multiboot2 header in the first 32 KiB (multiboot2 header at offset 8 has a bad checksum)", e.Message);
+    }
+
+    [Fact]
+    public void A_header_beyond_32_kib_does_not_count()
+    {
+        var e = Assert.Throws<InspectionException>(() => Multiboot2Header.Read(Image(offset: 40_000), "xen"));
+        Assert.StartsWith("xen: no valid multiboot2 header in the first 32 KiB", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_header_without_end_tag_is_rejected()
+    {
+        var image = Image(offset: 0);
+        BinaryPrimitives.WriteUInt16LittleEndian(image.AsSpan(16 + 8), 9); // the end tag becomes tag 9 of size 8
+
+        var e = Assert.Throws<InspectionException>(() => Multiboot2Header.Read(image, "xen"));
+        Assert.Contains("no end tag", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Garbage_is_not_a_hypervisor() =>
+        Assert.Throws<InspectionException>(() => Multiboot2Header.Read(new byte[100], "random.bin"));
+
+    /// <summary>Header: magic, arch 0, length 32, checksum; one 8-byte tag of type 1; end tag.</summary>
+    internal static byte[] Image(int offset)
+    {
+        var image = new byte[Math.Max(offset + 64, 33 * 1024)];
+        var h = image.AsSpan(offset);
+        const uint length = 16 + 8 + 8;
+        BinaryPrimitives.WriteUInt32LittleEndian(h, Multiboot2Header.Magic);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[4..], 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[8..], length);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[12..], unchecked(0u - (Multiboot2Header.Magic + length)));
+        BinaryPrimitives.WriteUInt16LittleEndian(h[16..], 1);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[20..], 8);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[24..], 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[28..], 8);
+        return image;
+    }
+}
+
+public sealed class PeImageTests
+{
+    [Fact]
+    public void An_x64_efi_application_passes()
+    {
+        var pe = PeImage.Read(Pe(0x8664, 0x20B, 10), "BOOTX64.EFI");
+
+        pe.RequireX64EfiApplication("BOOTX64.EFI");
+        Assert.True(pe.Pe32Plus);
+    }
+
+    [Theory]
+    [InlineData(0x014C, 0x20B, 10, "PE machine 0x014C is not x86-64")]
+    [InlineData(0x8664, 0x10B, 10, "PE32, not PE32+")]
+    [InlineData(0x8664, 0x20B, 3, "PE subsystem 3 is not an EFI application")]
+    public void Other_pe_images_are_refused_with_the_reason(int machine, int magic, int subsystem, string reason)
+    {
+        var pe = PeImage.Read(Pe((ushort)machine, (ushort)magic, (ushort)subsystem), "x.efi");
+
+        var e = Assert.Throws<InspectionException>(() => pe.RequireX64EfiApplication("x.efi"));
+        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Non_pe_files_are_refused()
+    {
+        Assert.Contains("no MZ", Assert.Throws<InspectionException>(() => PeImage.Read(new byte[200], "a")).Message, StringComparison.Ordinal);
+        var truncated = Pe(0x8664, 0x20B, 10);
+        BinaryPrimitives.WriteInt32LittleEndian(truncated.AsSpan(0x3C), 5000);
+        Assert.Contains("no PE signature", Assert.Throws<InspectionException>(() => PeImage.Read(truncated, "b")).Message, StringComparison.Ordinal);
+    }
+
+    private static byte[] Pe(ushort machine, ushort magic, ushort subsystem)
+    {
+        var image = new byte[512];
+        image[0] = (byte)'M';
+        image[1] = (byte)'Z';
+        BinaryPrimitives.WriteInt32LittleEndian(image.AsSpan(0x3C), 0x80);
+        "PE\0\0"u8.CopyTo(image.AsSpan(0x80));
+        BinaryPrimitives.WriteUInt16LittleEndian(image.AsSpan(0x84), machine);
+        BinaryPrimitives.WriteUInt16LittleEndian(image.AsSpan(0x98), magic);
+        BinaryPrimitives.WriteUInt16LittleEndian(image.AsSpan(0x98 + 68), subsystem);
+        return image;
+    }
+}
+
+public sealed class BzImageAndConfigTests
+{
+    private const string Dom0Config = "CONFIG_XEN=y\nCONFIG_XEN_PV=y\nCONFIG_XEN_DOM0=y\nCONFIG_HVC_XEN=y\nCONFIG_XENFS=m\nCONFIG_XEN_GNTDEV=m\nCONFIG_XEN_DEV_EVTCHN=m\nCONFIG_XEN_BLKDEV_BACKEND=m\nCONFIG_XEN_NETDEV_BACKEND=y\n# CONFIG_DEBUG is not set\nCONFIG_LOCALVERSION=\"-test\"\n";
+
+    [Fact]
+    public void A_bzimage_header_is_read()
+    {
+        var header = BzImage.Read(BzImageWith([1, 2, 3]), "vmlinuz");
+
+        Assert.Equal("2.15", header.Version);
+        Assert.Equal(4 * 512 + 512, header.PayloadFileOffset);
+        Assert.Equal(3, header.PayloadLength);
+    }
+
+    [Theory]
+    [InlineData(0x1FE, "no boot flag 0xAA55")]
+    [InlineData(0x202, "no \"HdrS\" boot protocol header")]
+    public void Malformed_bzimages_are_named(int corrupt, string reason)
+    {
+        var image = BzImageWith([0]);
+        image[corrupt] ^= 0xFF;
+
+        Assert.Contains(reason, Assert.Throws<InspectionException>(() => BzImage.Read(image, "vmlinuz")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Old_protocols_and_zimages_are_refused()
+    {
+        var old = BzImageWith([0]);
+        BinaryPrimitives.WriteUInt16LittleEndian(old.AsSpan(0x206), 0x0204);
+        var low = BzImageWith([0]);
+        low[0x211] = 0;
+
+        Assert.Contains("older than 2.08", Assert.Throws<InspectionException>(() => BzImage.Read(old, "k")).Message, StringComparison.Ordinal);
+        Assert.Contains("zImage", Assert.Throws<InspectionException>(() => BzImage.Read(low, "k")).Message, StringComparison.Ordinal);
+        Assert.Contains("too short", Assert.Throws<InspectionException>(() => BzImage.Read(new byte[100], "k")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_config_with_the_dom0_options_passes_and_values_are_parsed()
+    {
+        var config = KernelConfig.Parse(Dom0Config, "config");
+
+        Assert.Empty(Dom0Requirements.Unmet(config));
+        Assert.Equal("-test", config["CONFIG_LOCALVERSION"]);
+        Assert.Null(config["CONFIG_DEBUG"]);
+    }
+
+    [Fact]
+    public void A_kernel_without_dom0_support_fails_with_every_missing_option_named()
+    {
+        var config = KernelConfig.Parse(Dom0Config.Replace("CONFIG_XEN_DOM0=y\n", "# CONFIG_XEN_DOM0 is not set\n", StringComparison.Ordinal).Replace("CONFIG_HVC_XEN=y", "CONFIG_HVC_XEN=m", StringComparison.Ordinal), "config-6.1");
+
+        var e = Assert.Throws<InspectionException>(() => Dom0Requirements.Require(config, "kernel 6.1 from linux-image-cloud-amd64"));
+
+        Assert.Equal("kernel 6.1 from linux-image-cloud-amd64 cannot run as Xen Dom0 (config-6.1): CONFIG_XEN_DOM0 is not set (needs y); CONFIG_HVC_XEN is 'm' (needs y)", e.Message);
+    }
+
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("xz")]
+    public void The_embedded_ikconfig_is_found_in_a_compressed_payload(string compression)
+    {
+        byte[] vmlinux = [.. new byte[1000], .. "IKCFG_ST"u8.ToArray(), .. Gzip(Encoding.UTF8.GetBytes(Dom0Config)), .. "IKCFG_ED"u8.ToArray(), .. new byte[100]];
+        byte[] payload = compression == "gzip" ? Gzip(vmlinux) : Xz(vmlinux);
+        string path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(path, BzImageWith(payload));
+
+            var config = KernelConfig.FromEmbedded(path);
+
+            Assert.NotNull(config);
+            Assert.Empty(Dom0Requirements.Unmet(config));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void A_kernel_without_ikconfig_gives_no_embedded_config()
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(path, BzImageWith(Gzip(new byte[5000])));
+
+            Assert.Null(KernelConfig.FromEmbedded(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    internal static byte[] BzImageWith(byte[] payload)
+    {
+        var image = new byte[(5 * 512) + payload.Length];
+        image[0x1F1] = 4;
+        BinaryPrimitives.WriteUInt16LittleEndian(image.AsSpan(0x1FE), 0xAA55);
+        "HdrS"u8.CopyTo(image.AsSpan(0x202));
+        BinaryPrimitives.WriteUInt16LittleEndian(image.AsSpan(0x206), 0x020F);
+        image[0x211] = 1;
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(0x248), 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(0x24C), (uint)payload.Length);
+        payload.CopyTo(image, 5 * 512);
+        return image;
+    }
+
+    private static byte[] Gzip(byte[] data)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(data);
+        }
+
+        return output.ToArray();
+    }
+
+    private static byte[] Xz(byte[] data)
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(path, data);
+            var (exit, output, errors) = ProcessRunner.RunForBytesAsync(ProcessSpec.Of("xz", "-c") with { StandardInputFile = path }).GetAwaiter().GetResult();
+            Assert.True(exit == 0, errors);
+            return output;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
