@@ -10,7 +10,8 @@ public sealed record BuildSteps(
     DebianPackagesStep BootPackages,
     DebianPackagesStep InitramfsPackages,
     DebianPackagesStep? LoaderPackages,
-    HypervisorStep Hypervisor,
+    SourceStep? HypervisorSource,
+    Step Hypervisor,
     Dom0KernelStep Kernel,
     InitramfsStep Initramfs,
     BootConfigStep BootConfig,
@@ -20,16 +21,19 @@ public sealed record BuildSteps(
     Guid MediumId)
 {
     public IEnumerable<Step> All =>
-        new Step?[] { BootPackages, InitramfsPackages, LoaderPackages, Hypervisor, Kernel, Initramfs, BootConfig, GrubBios, GrubEfi, Esp }.OfType<Step>();
+        new Step?[] { BootPackages, InitramfsPackages, LoaderPackages, HypervisorSource, Hypervisor, Kernel, Initramfs, BootConfig, GrubBios, GrubEfi, Esp }.OfType<Step>();
 
     public IEnumerable<DebianPackagesStep> PackageSets => new[] { BootPackages, InitramfsPackages, LoaderPackages }.OfType<DebianPackagesStep>();
 
     public static BuildSteps For(Recipe recipe, ToolVersions tools)
     {
         ArgumentNullException.ThrowIfNull(recipe);
-        var boot = new DebianPackagesStep("boot", recipe.Archive, [recipe.Hypervisor.Package, recipe.Dom0.Kernel.Package]);
+        var boot = new DebianPackagesStep("boot", recipe.Archive, [.. new[] { recipe.Hypervisor.Package, recipe.Dom0.Kernel.Package }.OfType<string>()]);
         var initramfsPackages = new DebianPackagesStep("initramfs", recipe.Archive, recipe.Dom0.Initramfs.Packages);
-        var hypervisor = new HypervisorStep(boot, recipe.Hypervisor.Package);
+        var source = recipe.Hypervisor.Source is { } spec ? new SourceStep("xen", spec) : null;
+        Step hypervisor = source is not null
+            ? new XenBuildStep(source, recipe.Hypervisor.Build!)
+            : new HypervisorStep(boot, recipe.Hypervisor.Package!);
         var kernel = new Dom0KernelStep(boot, recipe.Dom0.Kernel.Package);
         var initramfs = new InitramfsStep(initramfsPackages, recipe.Dom0.Initramfs.Overlays);
         var bootConfig = new BootConfigStep(recipe);
@@ -55,6 +59,6 @@ public sealed record BuildSteps(
         var grubBios = recipe.Boot.Bios ? new GrubCoreStep(loader!, GrubPlatform.Bios, id) : null;
         var grubEfiStep = grubEfi ? new GrubCoreStep(loader!, GrubPlatform.Efi, id) : null;
         var esp = recipe.Boot.Uefi ? new EspStep(recipe, grubEfiStep, hypervisor, kernel, initramfs) : null;
-        return new BuildSteps(boot, initramfsPackages, loader, hypervisor, kernel, initramfs, bootConfig, grubBios, grubEfiStep, esp, mediumId);
+        return new BuildSteps(boot, initramfsPackages, loader, source, hypervisor, kernel, initramfs, bootConfig, grubBios, grubEfiStep, esp, mediumId);
     }
 }

@@ -39,7 +39,11 @@ public sealed record ArchiveSpec(string Mirror, string? SecurityMirror, string S
     }
 }
 
-public sealed record HypervisorSpec(string Package, XenCommandLine CommandLine);
+/// <summary>The hypervisor from a binary package, or compiled from <see cref="Source"/> with <see cref="Build"/>.</summary>
+public sealed record HypervisorSpec(string? Package, Hv.Kernel.Sources.SourceSpec? Source, Hv.Kernel.Build.XenBuildOptions? Build, XenCommandLine CommandLine)
+{
+    public string Describe => Package ?? Source?.ToString() ?? "hypervisor";
+}
 
 public sealed record Dom0Spec(KernelSpec Kernel, string CommandLine, InitramfsSpec Initramfs);
 

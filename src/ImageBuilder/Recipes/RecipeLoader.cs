@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.RegularExpressions;
+using Hv.Kernel.Build;
+using Hv.Kernel.Sources;
 using Hv.Kernel.Xen;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -23,7 +25,9 @@ public static partial class RecipeLoader
 
     private static readonly string[] TopKeys = ["name", "volume_label", "epoch", "archive", "hypervisor", "dom0", "boot"];
     private static readonly string[] ArchiveKeys = ["mirror", "security_mirror", "suite", "components", "keyring", "updates"];
-    private static readonly string[] HypervisorKeys = ["package", "command_line"];
+    private static readonly string[] HypervisorKeys = ["package", "source", "kconfig", "config_base", "make_variables", "jobs", "command_line"];
+    private static readonly string[] SourceKeys = ["debian", "local"];
+    private static readonly string[] DebianSourceKeys = ["package", "version"];
     private static readonly string[] Dom0Keys = ["kernel", "command_line", "initramfs"];
     private static readonly string[] KernelKeys = ["package"];
     private static readonly string[] InitramfsKeys = ["packages", "overlays"];
@@ -74,7 +78,7 @@ public static partial class RecipeLoader
         string? label = root.String("volume_label", required: true, check: v => VolumeLabelPattern().IsMatch(v) ? null : $"'{v}' must be 1 to 32 characters of A-Z, 0-9 and _ (ISO 9660 d-characters)");
         long? epoch = root.Integer("epoch", required: sourceDateEpoch is null, min: 0, max: 4_102_444_800);
         var archive = ReadArchive(root.Mapping("archive", required: true));
-        var hypervisor = ReadHypervisor(root.Mapping("hypervisor", required: true));
+        var hypervisor = ReadHypervisor(root.Mapping("hypervisor", required: true), archive, baseDirectory);
         var dom0 = ReadDom0(root.Mapping("dom0", required: true), baseDirectory);
         var boot = ReadBoot(root.Mapping("boot", required: true));
         root.Finish(TopKeys);
@@ -104,17 +108,122 @@ public static partial class RecipeLoader
         return suite is null ? null : new ArchiveSpec(mirror, security, suite, components.IsEmpty ? ["main"] : components, keyring, updates);
     }
 
-    private static HypervisorSpec? ReadHypervisor(YamlMappingReader? map)
+    private static HypervisorSpec? ReadHypervisor(YamlMappingReader? map, ArchiveSpec? archive, string baseDirectory)
     {
         if (map is null)
         {
             return null;
         }
 
-        string? package = map.String("package", required: true, check: CheckPackage);
+        bool fromSource = map.Has("source");
+        string? package = map.String("package", required: !fromSource, check: CheckPackage);
+        if (fromSource && package is not null)
+        {
+            map.Sink.Error(map.NodeOf("package")!, "hypervisor: give either package (binary) or source (compile), not both");
+        }
+
+        SourceSpec? source = fromSource ? ReadSource(map.Mapping("source"), archive, baseDirectory) : null;
+        XenBuildOptions? build = null;
+        string? kconfig = map.String("kconfig");
+        var fragment = KconfigFragment.Empty;
+        if (kconfig is not null)
+        {
+            var (parsed, errors) = KconfigFragment.Parse(kconfig);
+            foreach (string error in errors)
+            {
+                map.Sink.Error(map.NodeOf("kconfig")!, $"hypervisor.kconfig: {error}");
+            }
+
+            fragment = parsed;
+        }
+
+        string configBase = map.String("config_base", check: v => ConfigTarget().IsMatch(v) ? null : $"'{v}' is not a make config target such as defconfig") ?? "defconfig";
+        int jobs = (int)(map.Integer("jobs", min: 1, max: 256) ?? Environment.ProcessorCount);
+        var variables = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        if (map.Mapping("make_variables") is { } vars)
+        {
+            foreach (var (key, value) in vars.Rest())
+            {
+                if (value is YamlScalarNode { Value: { } text } && MakeVariable().IsMatch(key.Value!))
+                {
+                    variables[key.Value!] = text;
+                }
+                else
+                {
+                    map.Sink.Error(key, $"hypervisor.make_variables: '{key.Value}' must be NAME: value with NAME of A-Z, 0-9 and _");
+                }
+            }
+        }
+
+        if (!fromSource)
+        {
+            foreach (string key in (string[])["kconfig", "config_base", "make_variables", "jobs"])
+            {
+                if (map.NodeOf(key) is { } node)
+                {
+                    map.Sink.Error(node, $"hypervisor.{key}: only used when the hypervisor is compiled from source");
+                }
+            }
+        }
+        else
+        {
+            build = new XenBuildOptions(configBase, fragment, variables.ToImmutable(), jobs);
+        }
+
         var commandLine = ReadXenOptions(map.Mapping("command_line")) ?? XenCommandLine.Empty;
         map.Finish(HypervisorKeys);
-        return package is null ? null : new HypervisorSpec(package, commandLine);
+        if (fromSource)
+        {
+            return source is null ? null : new HypervisorSpec(null, source, build, commandLine);
+        }
+
+        return package is null ? null : new HypervisorSpec(package, null, null, commandLine);
+    }
+
+    private static SourceSpec? ReadSource(YamlMappingReader? map, ArchiveSpec? archive, string baseDirectory)
+    {
+        if (map is null)
+        {
+            return null;
+        }
+
+        SourceSpec? result = null;
+        if (map.Mapping("debian") is { } debian)
+        {
+            string? name = debian.String("package", required: true, check: CheckPackage);
+            string? version = debian.String("version", required: true, check: v => DebianVersion().IsMatch(v) ? null : $"'{v}' is not a Debian version");
+            debian.Finish(DebianSourceKeys);
+            if (name is not null && version is not null && archive is not null)
+            {
+                result = new DebianSourcePackage(name, version, [.. archive.SourceLines().Select(l => l["deb ".Length..])], archive.Keyring);
+            }
+        }
+
+        if (map.NodeOf("local") is { } localNode)
+        {
+            string? local = map.String("local");
+            string full = Path.GetFullPath(Path.Combine(baseDirectory, local ?? string.Empty));
+            if (result is not null)
+            {
+                map.Sink.Error(localNode, "hypervisor.source: give one of debian or local");
+            }
+            else if (!Directory.Exists(Path.Combine(full, "xen")))
+            {
+                map.Sink.Error(localNode, $"hypervisor.source.local: '{local}' is not a Xen source tree (no xen/ folder; paths are relative to the recipe's folder)");
+            }
+            else
+            {
+                result = new LocalTree(full, Planning.ContentDigest.Of(full));
+            }
+        }
+
+        map.Finish(SourceKeys);
+        if (result is null && !map.Has("debian") && !map.Has("local"))
+        {
+            map.Sink.Error(map.Node, "hypervisor.source: give debian: { package, version } or local: PATH");
+        }
+
+        return result;
     }
 
     private static Dom0Spec? ReadDom0(YamlMappingReader? map, string baseDirectory)
@@ -314,4 +423,13 @@ public static partial class RecipeLoader
 
     [GeneratedRegex("^[a-z][a-z0-9-]*$")]
     private static partial Regex SuitePattern();
+
+    [GeneratedRegex("^[a-z0-9_]*config$")]
+    private static partial Regex ConfigTarget();
+
+    [GeneratedRegex("^[A-Z][A-Z0-9_]*$")]
+    private static partial Regex MakeVariable();
+
+    [GeneratedRegex("^([0-9]+:)?[0-9][A-Za-z0-9.+~-]*$")]
+    private static partial Regex DebianVersion();
 }

@@ -19,11 +19,11 @@ public sealed class EspStep : Step
 
     private readonly Recipe recipe;
     private readonly GrubCoreStep? grub;
-    private readonly HypervisorStep hypervisor;
+    private readonly Step hypervisor;
     private readonly Dom0KernelStep kernel;
     private readonly InitramfsStep initramfs;
 
-    public EspStep(Recipe recipe, GrubCoreStep? grub, HypervisorStep hypervisor, Dom0KernelStep kernel, InitramfsStep initramfs)
+    public EspStep(Recipe recipe, GrubCoreStep? grub, Step hypervisor, Dom0KernelStep kernel, InitramfsStep initramfs)
         : base("esp", recipe.Boot.UefiLoader == UefiLoader.Grub ? [grub!] : [hypervisor, kernel, initramfs])
     {
         this.recipe = recipe;
@@ -59,7 +59,7 @@ public sealed class EspStep : Step
             string xenEfi = Path.Combine(context.OutputOf(hypervisor), HypervisorStep.XenEfi);
             if (!File.Exists(xenEfi))
             {
-                throw new Common.ImageBuilderException($"uefi_loader xen-efi needs xen.efi, but {recipe.Hypervisor.Package} ships none");
+                throw new Common.ImageBuilderException($"uefi_loader xen-efi needs xen.efi, but {recipe.Hypervisor.Describe} provides none");
             }
 
             string cfg = TemplateRenderer.Render(TemplateRenderer.PathOf(XenCfgTemplate), XenCfgModel());

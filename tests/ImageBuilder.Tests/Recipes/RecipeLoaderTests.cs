@@ -152,4 +152,38 @@ public sealed class RecipeLoaderTests
         Assert.Contains("boot.firmware: 'coreboot' is not a firmware (bios or uefi)", errors);
         Assert.Contains("boot.uefi_loader: 'shim' is not a UEFI loader (grub or xen-efi)", errors);
     }
+
+    [Fact]
+    public void The_source_recipe_compiles_xen_from_the_debian_source_package()
+    {
+        var result = RecipeLoader.Load(Repository.PathOf("recipes/xen-source.yaml"));
+
+        Assert.Empty(result.Diagnostics);
+        var hypervisor = result.Recipe!.Hypervisor;
+        Assert.Null(hypervisor.Package);
+        var source = Assert.IsType<Hv.Kernel.Sources.DebianSourcePackage>(hypervisor.Source);
+        Assert.Equal("xen", source.Package);
+        Assert.Equal("4.17.5+72-g01140da4e8-1", source.Version);
+        Assert.Equal("CONFIG_HYPFS=y\nCONFIG_SCHED_CREDIT2=y\n", hypervisor.Build!.Fragment.Render());
+        Assert.Equal("defconfig", hypervisor.Build.BaseConfig);
+    }
+
+    [Fact]
+    public void Hypervisor_source_mistakes_are_located()
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir.Combine("overlay"));
+        string valid = File.ReadAllText(Sample("valid.yaml"));
+        string both = dir.Write("both.yaml", valid.Replace("  package: xen-hypervisor-4.17-amd64\n", "  package: xen-hypervisor-4.17-amd64\n  source: { local: nowhere }\n  kconfig: \"HYPFS=y\"\n  make_variables: { lower: 1 }\n", StringComparison.Ordinal));
+        string binary = dir.Write("binary.yaml", valid.Replace("  package: xen-hypervisor-4.17-amd64\n", "  package: xen-hypervisor-4.17-amd64\n  jobs: 4\n", StringComparison.Ordinal));
+
+        var errors = RecipeLoader.Load(both).Diagnostics.Select(d => d.Message).ToList();
+        var binaryErrors = RecipeLoader.Load(binary).Diagnostics.Select(d => d.Message).ToList();
+
+        Assert.Contains("hypervisor: give either package (binary) or source (compile), not both", errors);
+        Assert.Contains(errors, e => e.StartsWith("hypervisor.source.local: 'nowhere' is not a Xen source tree", StringComparison.Ordinal));
+        Assert.Contains("hypervisor.kconfig: line 1: 'HYPFS=y' is neither CONFIG_NAME=VALUE nor '# CONFIG_NAME is not set'", errors);
+        Assert.Contains("hypervisor.make_variables: 'lower' must be NAME: value with NAME of A-Z, 0-9 and _", errors);
+        Assert.Equal(["hypervisor.jobs: only used when the hypervisor is compiled from source"], binaryErrors);
+    }
 }
