@@ -1,6 +1,5 @@
-using System.Buffers;
 using System.Text;
-using ImageBuilder.Formats.Trees;
+using ImageBuilder.Formats.Binary;
 
 namespace ImageBuilder.Formats.Cpio;
 
@@ -61,7 +60,7 @@ public sealed class CpioNewcWriter : IDisposable
                 throw new ArgumentException($"{entry.Name}: data stream required for a non-empty entry", nameof(data));
             }
 
-            CopyExactly(data, entry.FileSize, entry.Name);
+            ExactCopy.Copy(data, entry.FileSize, entry.Name, Write);
             Pad();
         }
     }
@@ -110,30 +109,6 @@ public sealed class CpioNewcWriter : IDisposable
         }
 
         ((uint)value).TryFormat(destination, out _, "X8", System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private void CopyExactly(Stream data, long length, string name)
-    {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
-        try
-        {
-            long remaining = length;
-            while (remaining > 0)
-            {
-                int read = data.Read(buffer, 0, (int)Math.Min(buffer.Length, remaining));
-                if (read == 0)
-                {
-                    throw new IOException($"{name}: source ended {remaining} bytes early");
-                }
-
-                Write(buffer.AsSpan(0, read));
-                remaining -= read;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 
     private void Pad()

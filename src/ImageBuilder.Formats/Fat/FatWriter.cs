@@ -55,7 +55,7 @@ public static class FatWriter
             sink.Expect(layout.SectorOfCluster(file.FirstCluster) * Sector);
             using var source = file.Entry.Content.OpenRead();
             long length = file.Entry.Content.Length;
-            sink.CopyFrom(source, length, file.Entry.Path);
+            ExactCopy.Copy(source, length, file.Entry.Path, sink.Write);
             sink.Zeros((layout.ClustersFor(length) * layout.ClusterSize) - length);
         }
 
@@ -267,23 +267,6 @@ public static class FatWriter
                 int n = (int)Math.Min(count, ZeroBlock.Length);
                 Write(ZeroBlock.AsSpan(0, n));
                 count -= n;
-            }
-        }
-
-        public void CopyFrom(Stream source, long length, string name)
-        {
-            var buffer = new byte[1 << 16];
-            long remaining = length;
-            while (remaining > 0)
-            {
-                int read = source.Read(buffer, 0, (int)Math.Min(buffer.Length, remaining));
-                if (read == 0)
-                {
-                    throw new IOException($"{name}: source is shorter than the {length} bytes collected");
-                }
-
-                Write(buffer.AsSpan(0, read));
-                remaining -= read;
             }
         }
 

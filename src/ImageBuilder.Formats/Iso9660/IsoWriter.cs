@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using ImageBuilder.Formats.Binary;
 using ImageBuilder.Formats.Trees;
@@ -11,7 +10,6 @@ public static class IsoWriter
     private const int Sector = IsoLayout.SectorSize;
     private const byte FlagDirectory = 0x02;
     private const byte FlagMultiExtent = 0x80;
-    private const int CopyBufferSize = 1 << 20;
 
     /// <summary>Writes the image; with <see cref="IsoOptions.Hybrid"/> the system area and the tail carry MBR and GPT.</summary>
     public static void Write(IsoLayout layout, Stream output)
@@ -265,27 +263,7 @@ public static class IsoWriter
         }
 
         using var source = file.File.Content.OpenRead();
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
-        try
-        {
-            long remaining = length;
-            while (remaining > 0)
-            {
-                int read = source.Read(buffer, 0, (int)Math.Min(buffer.Length, remaining));
-                if (read == 0)
-                {
-                    throw new IOException($"{file.File.Path}: source is shorter than the {length} bytes collected (did it change?)");
-                }
-
-                sink.Write(buffer.AsSpan(0, read));
-                remaining -= read;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
+        ExactCopy.Copy(source, length, file.File.Path, sink.Write);
         sink.PadToSector();
     }
 

@@ -79,10 +79,7 @@ public sealed class XenEfiLoaderTests
     public void Xen_efi_boots_dom0_under_ovmf(string media)
     {
         using var dir = new TempDirectory("ib-xenefi");
-        string recipe = dir.Write("xen-efi.yaml", File.ReadAllText(Repository.PathOf("recipes/xen-demo.yaml"))
-            .Replace("name: xen-demo", "name: xen-efi", StringComparison.Ordinal)
-            .Replace("uefi_loader: grub", "uefi_loader: xen-efi", StringComparison.Ordinal)
-            .Replace("../overlays/", Repository.PathOf("overlays") + "/", StringComparison.Ordinal));
+        string recipe = RecipeVariant.Write(dir, Repository.PathOf("recipes/xen-demo.yaml"), "xen-efi.yaml", ("name: xen-demo", "name: xen-efi"), ("uefi_loader: grub", "uefi_loader: xen-efi"));
 
         string image = DemoBuild.Build(recipe, dir.Combine("out"), Repository.PathOf("cache"), "xen-efi");
         string esp = dir.Combine("efi.img");

@@ -32,10 +32,7 @@ public sealed class XenSourceTests
     public void A_kconfig_option_that_does_not_stick_fails_the_build_by_name()
     {
         using var dir = new TempDirectory("ib-kconfig");
-        string recipe = dir.Write("kconfig.yaml", File.ReadAllText(Recipe)
-            .Replace("name: xen-source", "name: kconfig-check", StringComparison.Ordinal)
-            .Replace("    CONFIG_SCHED_CREDIT2=y\n", "    CONFIG_SCHED_CREDIT2=y\n    CONFIG_SCRUB_DEBUG=y\n", StringComparison.Ordinal)
-            .Replace("../overlays/", Repository.PathOf("overlays") + "/", StringComparison.Ordinal));
+        string recipe = RecipeVariant.Write(dir, Recipe, "kconfig.yaml", ("name: xen-source", "name: kconfig-check"), ("    CONFIG_SCHED_CREDIT2=y\n", "    CONFIG_SCHED_CREDIT2=y\n    CONFIG_SCRUB_DEBUG=y\n"));
 
         var result = ImageBuilderCli.Run("build", recipe, "--output", dir.Combine("out"), "--cache", Repository.PathOf("cache"));
 

@@ -7,6 +7,15 @@ public sealed class RecipeLoaderTests
 {
     private static string Sample(string name) => Path.Combine(AppContext.BaseDirectory, "Recipes", "Samples", name);
 
+    /// <summary>valid.yaml with replacements, beside an overlay folder so that it stays valid otherwise.</summary>
+    private static string ValidVariant(TempDirectory dir, string fileName, string from, string to)
+    {
+        Directory.CreateDirectory(dir.Combine("overlay"));
+        string text = File.ReadAllText(Sample("valid.yaml"));
+        Assert.Contains(from, text, StringComparison.Ordinal);
+        return dir.Write(fileName, text.Replace(from, to, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void The_default_demo_recipe_is_valid()
     {
@@ -105,9 +114,7 @@ public sealed class RecipeLoaderTests
     public void Epoch_is_required_unless_source_date_epoch_is_set()
     {
         using var dir = new TempDirectory();
-        string text = File.ReadAllText(Sample("valid.yaml")).Replace("epoch: 1700000000\n", string.Empty, StringComparison.Ordinal);
-        string path = dir.Write("no-epoch.yaml", text);
-        Directory.CreateDirectory(dir.Combine("overlay"));
+        string path = ValidVariant(dir, "no-epoch.yaml", "epoch: 1700000000\n", string.Empty);
 
         Assert.Contains(RecipeLoader.Load(path).Diagnostics, d => d.Message == "epoch: required");
         Assert.True(RecipeLoader.Load(path, sourceDateEpoch: 5).Succeeded);
@@ -117,9 +124,7 @@ public sealed class RecipeLoaderTests
     public void A_linux_entry_with_xen_options_is_a_mistake()
     {
         using var dir = new TempDirectory();
-        string text = File.ReadAllText(Sample("valid.yaml")).Replace("      type: linux\n", "      type: linux\n      xen_options: { console: com1 }\n", StringComparison.Ordinal);
-        string path = dir.Write("linux.yaml", text);
-        Directory.CreateDirectory(dir.Combine("overlay"));
+        string path = ValidVariant(dir, "linux.yaml", "      type: linux\n", "      type: linux\n      xen_options: { console: com1 }\n");
 
         Assert.Contains(RecipeLoader.Load(path).Diagnostics, d => d.Message == "boot.entries[].xen_options: a linux entry boots without Xen");
     }
@@ -138,10 +143,8 @@ public sealed class RecipeLoaderTests
     public void Firmware_and_uefi_loader_are_read_and_checked()
     {
         using var dir = new TempDirectory();
-        Directory.CreateDirectory(dir.Combine("overlay"));
-        string valid = File.ReadAllText(Sample("valid.yaml"));
-        string good = dir.Write("good.yaml", valid.Replace("boot:\n", "boot:\n  firmware: [uefi]\n  uefi_loader: xen-efi\n", StringComparison.Ordinal));
-        string bad = dir.Write("bad.yaml", valid.Replace("boot:\n", "boot:\n  firmware: [bios, coreboot]\n  uefi_loader: shim\n", StringComparison.Ordinal));
+        string good = ValidVariant(dir, "good.yaml", "boot:\n", "boot:\n  firmware: [uefi]\n  uefi_loader: xen-efi\n");
+        string bad = ValidVariant(dir, "bad.yaml", "boot:\n", "boot:\n  firmware: [bios, coreboot]\n  uefi_loader: shim\n");
 
         var boot = RecipeLoader.Load(good).Recipe!.Boot;
         var errors = RecipeLoader.Load(bad).Diagnostics.Select(d => d.Message).ToList();
@@ -172,10 +175,9 @@ public sealed class RecipeLoaderTests
     public void Hypervisor_source_mistakes_are_located()
     {
         using var dir = new TempDirectory();
-        Directory.CreateDirectory(dir.Combine("overlay"));
-        string valid = File.ReadAllText(Sample("valid.yaml"));
-        string both = dir.Write("both.yaml", valid.Replace("  package: xen-hypervisor-4.17-amd64\n", "  package: xen-hypervisor-4.17-amd64\n  source: { local: nowhere }\n  kconfig: \"HYPFS=y\"\n  make_variables: { lower: 1 }\n", StringComparison.Ordinal));
-        string binary = dir.Write("binary.yaml", valid.Replace("  package: xen-hypervisor-4.17-amd64\n", "  package: xen-hypervisor-4.17-amd64\n  jobs: 4\n", StringComparison.Ordinal));
+        const string package = "  package: xen-hypervisor-4.17-amd64\n";
+        string both = ValidVariant(dir, "both.yaml", package, package + "  source: { local: nowhere }\n  kconfig: \"HYPFS=y\"\n  make_variables: { lower: 1 }\n");
+        string binary = ValidVariant(dir, "binary.yaml", package, package + "  jobs: 4\n");
 
         var errors = RecipeLoader.Load(both).Diagnostics.Select(d => d.Message).ToList();
         var binaryErrors = RecipeLoader.Load(binary).Diagnostics.Select(d => d.Message).ToList();
