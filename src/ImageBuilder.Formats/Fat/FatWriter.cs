@@ -19,7 +19,7 @@ public static class FatWriter
     {
         ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(output);
-        var sink = new PositionedSink(output);
+        var sink = new CountingSink(output, "FAT");
         var boot = BootSector(layout);
         var reserved = new byte[layout.ReservedSectors * Sector];
         boot.CopyTo(reserved, 0);
@@ -246,37 +246,6 @@ public static class FatWriter
     {
         string upper = label.ToUpperInvariant();
         return (upper.Length > 11 ? upper[..11] : upper).PadRight(11);
-    }
-
-    private sealed class PositionedSink(Stream output)
-    {
-        private static readonly byte[] ZeroBlock = new byte[1 << 16];
-
-        public long Position { get; private set; }
-
-        public void Write(ReadOnlySpan<byte> bytes)
-        {
-            output.Write(bytes);
-            Position += bytes.Length;
-        }
-
-        public void Zeros(long count)
-        {
-            while (count > 0)
-            {
-                int n = (int)Math.Min(count, ZeroBlock.Length);
-                Write(ZeroBlock.AsSpan(0, n));
-                count -= n;
-            }
-        }
-
-        public void Expect(long position)
-        {
-            if (Position != position)
-            {
-                throw new InvalidOperationException($"FAT writer out of step: at byte {Position}, layout expects {position}");
-            }
-        }
     }
 }
 

@@ -16,7 +16,7 @@ public static class IsoWriter
     {
         ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(output);
-        var sink = new SectorSink(output);
+        var sink = new CountingSink(output, "ISO");
         var hybrid = layout.Options.Hybrid;
         sink.Write(hybrid?.SystemArea(layout) ?? new byte[IsoLayout.SystemAreaSectors * Sector]);
 
@@ -41,17 +41,17 @@ public static class IsoWriter
             sink.Write(sector);
         }
 
-        sink.Expect(layout.PathTableLba);
+        sink.Expect(layout.PathTableLba * Sector);
         sink.Write(PathTable(layout, bigEndian: false));
         sink.Write(PathTable(layout, bigEndian: true));
 
         foreach (var dir in layout.Directories)
         {
-            sink.Expect(dir.Lba);
+            sink.Expect(dir.Lba * Sector);
             sink.Write(DirectoryExtent(layout, dir));
         }
 
-        sink.Expect(layout.ContinuationLba);
+        sink.Expect(layout.ContinuationLba * Sector);
         sink.Write(ContinuationAreas(layout));
 
         var patched = layout.BootImages.Where(b => b.Image.PatchBootInfoTable || b.Image.PatchGrubBootInfo).ToDictionary(b => b.Extent, b => b.Image);
@@ -69,11 +69,11 @@ public static class IsoWriter
         {
             foreach (var extent in layout.Files)
             {
-                sink.Expect(extent.Lba);
+                sink.Expect(extent.Lba * Sector);
                 if (Patched(extent) is { } bytes)
                 {
                     sink.Write(bytes);
-                    sink.PadToSector();
+                    sink.PadTo(Sector);
                 }
                 else
                 {
@@ -82,13 +82,13 @@ public static class IsoWriter
             }
         }
 
-        sink.Expect(layout.DataSectors);
+        sink.Expect(layout.DataSectors * Sector);
         if (hybrid is not null)
         {
             sink.Write(hybrid.Trailer(layout));
         }
 
-        sink.Expect(layout.TotalSectors);
+        sink.Expect(layout.TotalSectors * Sector);
         output.Flush();
     }
 
@@ -254,7 +254,7 @@ public static class IsoWriter
         return image;
     }
 
-    private static void CopyFile(SectorSink sink, FileExtent file)
+    private static void CopyFile(CountingSink sink, FileExtent file)
     {
         long length = file.File.Content.Length;
         if (length == 0)
@@ -264,41 +264,6 @@ public static class IsoWriter
 
         using var source = file.File.Content.OpenRead();
         ExactCopy.Copy(source, length, file.File.Path, sink.Write);
-        sink.PadToSector();
-    }
-
-    /// <summary>Tracks the write position so that every extent lands exactly where the layout put it.</summary>
-    private sealed class SectorSink(Stream output)
-    {
-        private static readonly byte[] Zeros = new byte[Sector];
-        private long position;
-
-        public void Write(ReadOnlySpan<byte> bytes)
-        {
-            output.Write(bytes);
-            position += bytes.Length;
-        }
-
-        public long Position => position;
-
-        /// <summary>Accounts for bytes written behind the sink's back (positioned writes).</summary>
-        public void Skip(long to) => position = to;
-
-        public void PadToSector()
-        {
-            int partial = (int)(position % Sector);
-            if (partial != 0)
-            {
-                Write(Zeros.AsSpan(0, Sector - partial));
-            }
-        }
-
-        public void Expect(long lba)
-        {
-            if (position != lba * Sector)
-            {
-                throw new InvalidOperationException($"ISO writer out of step: at byte {position}, layout expects sector {lba}");
-            }
-        }
+        sink.PadTo(Sector);
     }
 }
