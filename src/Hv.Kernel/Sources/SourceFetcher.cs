@@ -17,6 +17,9 @@ public static class SourceFetcher
             case LocalTree local:
                 await CopyTreeAsync(local.Path, target, logFile, cancellationToken).ConfigureAwait(false);
                 break;
+            case UpstreamTarball tarball:
+                await FetchTarballAsync(tarball, target, cancellationToken).ConfigureAwait(false);
+                break;
             default:
                 throw new ImageBuilderException($"unsupported source kind {spec.GetType().Name}");
         }
@@ -52,6 +55,37 @@ public static class SourceFetcher
             ?? throw new ImageBuilderException($"apt-get source fetched no .dsc for {spec.Package}={spec.Version} (log: {logFile})");
         await ProcessRunner.RunAsync(ProcessSpec.Of("dpkg-source", "--no-copy", "-x", dsc, Path.GetFullPath(target)).In(download).LoggingTo(logFile) with { Hint = "apt-get install dpkg-dev" }, cancellationToken).ConfigureAwait(false);
         Directory.Delete(work, recursive: true);
+    }
+
+    private static async Task FetchTarballAsync(UpstreamTarball spec, string target, CancellationToken cancellationToken)
+    {
+        string download = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, "download-" + Path.GetFileName(spec.Url.AbsolutePath));
+        if (spec.Url.IsFile)
+        {
+            File.Copy(spec.Url.LocalPath, download, overwrite: true);
+        }
+        else
+        {
+            using var http = new HttpClient();
+            await using var response = await http.GetStreamAsync(spec.Url, cancellationToken).ConfigureAwait(false);
+            await using var file = File.Create(download);
+            await response.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+
+        string actual;
+        await using (var file = File.OpenRead(download))
+        {
+            actual = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false));
+        }
+
+        if (!string.Equals(actual, spec.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            File.Delete(download);
+            throw new ImageBuilderException($"{spec.Url}: sha256 is {actual}, the recipe says {spec.Sha256.ToLowerInvariant()}; nothing was extracted");
+        }
+
+        SafeTarExtractor.Extract(download, target);
+        File.Delete(download);
     }
 
     private static async Task CopyTreeAsync(string source, string target, string logFile, CancellationToken cancellationToken)

@@ -23,3 +23,9 @@ public sealed record LocalTree(string Path, string ContentDigest) : SourceSpec
 {
     public override object Identity => new { kind = "local", digest = ContentDigest };
 }
+
+/// <summary>An upstream release tarball; its SHA-256 is mandatory and checked before anything is extracted.</summary>
+public sealed record UpstreamTarball(Uri Url, string Sha256) : SourceSpec
+{
+    public override object Identity => new { kind = "tarball", url = Url.ToString(), sha256 = Sha256.ToLowerInvariant() };
+}

@@ -26,7 +26,8 @@ public static partial class RecipeLoader
     private static readonly string[] TopKeys = ["name", "volume_label", "epoch", "archive", "hypervisor", "dom0", "boot"];
     private static readonly string[] ArchiveKeys = ["mirror", "security_mirror", "suite", "components", "keyring", "updates"];
     private static readonly string[] HypervisorKeys = ["package", "source", "kconfig", "config_base", "make_variables", "jobs", "command_line"];
-    private static readonly string[] SourceKeys = ["debian", "local"];
+    private static readonly string[] SourceKeys = ["debian", "local", "tarball"];
+    private static readonly string[] TarballKeys = ["url", "sha256"];
     private static readonly string[] DebianSourceKeys = ["package", "version"];
     private static readonly string[] Dom0Keys = ["kernel", "command_line", "initramfs"];
     private static readonly string[] KernelKeys = ["package"];
@@ -199,13 +200,28 @@ public static partial class RecipeLoader
             }
         }
 
+        if (map.Mapping("tarball") is { } tarball)
+        {
+            string? url = tarball.String("url", required: true, check: CheckUrl);
+            string? sha = tarball.String("sha256", required: true, check: v => Sha256Pattern().IsMatch(v) ? null : "must be the archive's SHA-256: 64 hexadecimal digits");
+            tarball.Finish(TarballKeys);
+            if (result is not null)
+            {
+                map.Sink.Error(tarball.Node, "hypervisor.source: give one of debian, tarball or local");
+            }
+            else if (url is not null && sha is not null)
+            {
+                result = new UpstreamTarball(new Uri(url), sha);
+            }
+        }
+
         if (map.NodeOf("local") is { } localNode)
         {
             string? local = map.String("local");
             string full = Path.GetFullPath(Path.Combine(baseDirectory, local ?? string.Empty));
             if (result is not null)
             {
-                map.Sink.Error(localNode, "hypervisor.source: give one of debian or local");
+                map.Sink.Error(localNode, "hypervisor.source: give one of debian, tarball or local");
             }
             else if (!Directory.Exists(Path.Combine(full, "xen")))
             {
@@ -218,9 +234,9 @@ public static partial class RecipeLoader
         }
 
         map.Finish(SourceKeys);
-        if (result is null && !map.Has("debian") && !map.Has("local"))
+        if (result is null && !map.Has("debian") && !map.Has("local") && !map.Has("tarball"))
         {
-            map.Sink.Error(map.Node, "hypervisor.source: give debian: { package, version } or local: PATH");
+            map.Sink.Error(map.Node, "hypervisor.source: give debian: { package, version }, tarball: { url, sha256 } or local: PATH");
         }
 
         return result;
@@ -423,6 +439,9 @@ public static partial class RecipeLoader
 
     [GeneratedRegex("^[a-z][a-z0-9-]*$")]
     private static partial Regex SuitePattern();
+
+    [GeneratedRegex("^[0-9a-fA-F]{64}$")]
+    private static partial Regex Sha256Pattern();
 
     [GeneratedRegex("^[a-z0-9_]*config$")]
     private static partial Regex ConfigTarget();

@@ -16,6 +16,7 @@ public sealed class SourceStep(string name, SourceSpec source) : Step($"source/{
     {
         DebianSourcePackage d => $"Debian source {d.Package} {d.Version}",
         LocalTree l => $"local tree {l.Path}",
+        UpstreamTarball t => $"tarball {t.Url}",
         _ => source.ToString(),
     };
 

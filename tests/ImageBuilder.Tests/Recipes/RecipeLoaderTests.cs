@@ -188,4 +188,18 @@ public sealed class RecipeLoaderTests
         Assert.Contains("hypervisor.make_variables: 'lower' must be NAME: value with NAME of A-Z, 0-9 and _", errors);
         Assert.Equal(["hypervisor.jobs: only used when the hypervisor is compiled from source"], binaryErrors);
     }
+
+    [Fact]
+    public void A_tarball_source_needs_a_url_and_a_sha256()
+    {
+        using var dir = new TempDirectory();
+        const string package = "  package: xen-hypervisor-4.17-amd64\n";
+        string good = ValidVariant(dir, "good.yaml", package, $"  source:\n    tarball: {{ url: https://downloads.example/xen-4.17.5.tar.gz, sha256: {new string('a', 64)} }}\n");
+        string bad = ValidVariant(dir, "bad.yaml", package, "  source:\n    tarball: { url: https://downloads.example/xen.tar.gz, sha256: abc }\n");
+
+        var source = Assert.IsType<Hv.Kernel.Sources.UpstreamTarball>(RecipeLoader.Load(good).Recipe!.Hypervisor.Source);
+
+        Assert.Equal("https://downloads.example/xen-4.17.5.tar.gz", source.Url.ToString());
+        Assert.Equal(["hypervisor.source.tarball.sha256: must be the archive's SHA-256: 64 hexadecimal digits"], RecipeLoader.Load(bad).Diagnostics.Select(d => d.Message));
+    }
 }

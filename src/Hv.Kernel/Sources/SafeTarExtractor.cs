@@ -1,0 +1,187 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using ImageBuilder.Common;
+using ImageBuilder.Common.Processes;
+
+namespace Hv.Kernel.Sources;
+
+/// <summary>
+/// Extracts a (compressed) tar archive, refusing every entry that would land or point outside the target:
+/// absolute names, ".." components, symlinks and hard links whose targets leave the tree. A single top-level
+/// folder (project-1.2/) is stripped, as release tarballs have one.
+/// </summary>
+public static class SafeTarExtractor
+{
+    public static void Extract(string archive, string target)
+    {
+        string name = Path.GetFileName(archive);
+        string root = Path.GetFullPath(target);
+        Directory.CreateDirectory(root);
+        string? prefix = CommonTopFolder(archive);
+        using var decompressed = Open(archive, out var process);
+        try
+        {
+            using var reader = new TarReader(decompressed);
+            while (reader.GetNextEntry() is { } entry)
+            {
+                if (entry.EntryType is TarEntryType.GlobalExtendedAttributes or TarEntryType.ExtendedAttributes)
+                {
+                    continue;
+                }
+
+                string relative = Relative(entry.Name, prefix, name);
+                if (relative.Length == 0)
+                {
+                    continue;
+                }
+
+                string destination = Inside(root, relative, name, entry.Name, "its name");
+                switch (entry.EntryType)
+                {
+                    case TarEntryType.Directory:
+                        Directory.CreateDirectory(destination);
+                        break;
+                    case TarEntryType.SymbolicLink:
+                        string linkTarget = entry.LinkName;
+                        if (Path.IsPathRooted(linkTarget))
+                        {
+                            throw Escape(name, entry.Name, $"symlink to absolute path '{linkTarget}'");
+                        }
+
+                        Inside(root, Path.GetRelativePath(root, Path.Combine(Path.GetDirectoryName(destination)!, linkTarget)), name, entry.Name, $"symlink target '{linkTarget}'");
+                        Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                        File.CreateSymbolicLink(destination, linkTarget);
+                        break;
+                    case TarEntryType.HardLink:
+                        string linkName = entry.LinkName.Replace('\\', '/');
+                        if (linkName.StartsWith('/') || linkName.Split('/').Contains(".."))
+                        {
+                            throw Escape(name, entry.Name, $"hard link to '{entry.LinkName}' leads outside the target");
+                        }
+
+                        string linked = Inside(root, Relative(linkName, prefix, name), name, entry.Name, $"hard link to '{entry.LinkName}'");
+                        Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                        File.Copy(linked, destination, overwrite: true);
+                        break;
+                    case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+                        Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                        entry.ExtractToFile(destination, overwrite: true);
+                        break;
+                    default:
+                        throw Escape(name, entry.Name, $"unsupported entry type {entry.EntryType} in a source archive");
+                }
+            }
+        }
+        finally
+        {
+            if (process is not null)
+            {
+                process.WaitForExit();
+                process.Dispose();
+            }
+        }
+    }
+
+    private static string Relative(string entryName, string? prefix, string archive)
+    {
+        string normal = entryName.Replace('\\', '/');
+        if (normal.StartsWith('/'))
+        {
+            throw Escape(archive, entryName, "absolute name");
+        }
+
+        if (normal.Split('/').Contains(".."))
+        {
+            throw Escape(archive, entryName, "'..' in its name");
+        }
+
+        normal = normal.TrimStart('.', '/');
+        if (prefix is not null && (normal == prefix || normal.StartsWith(prefix + "/", StringComparison.Ordinal)))
+        {
+            normal = normal.Length == prefix.Length ? string.Empty : normal[(prefix.Length + 1)..];
+        }
+
+        return normal.TrimEnd('/');
+    }
+
+    private static string Inside(string root, string relative, string archive, string entry, string what)
+    {
+        string full = Path.GetFullPath(Path.Combine(root, relative));
+        if (full != root && !full.StartsWith(root + "/", StringComparison.Ordinal))
+        {
+            throw Escape(archive, entry, $"{what} leads outside the target");
+        }
+
+        return full;
+    }
+
+    private static ImageBuilderException Escape(string archive, string entry, string reason) =>
+        new($"{archive}: refusing entry '{entry}': {reason}");
+
+    /// <summary>The one folder every entry is under, if there is exactly one.</summary>
+    private static string? CommonTopFolder(string archive)
+    {
+        string? top = null;
+        using var stream = Open(archive, out var process);
+        try
+        {
+            using var reader = new TarReader(stream);
+            while (reader.GetNextEntry() is { } entry)
+            {
+                if (entry.EntryType is TarEntryType.GlobalExtendedAttributes or TarEntryType.ExtendedAttributes)
+                {
+                    continue;
+                }
+
+                string name = entry.Name.TrimStart('.', '/');
+                int slash = name.IndexOf('/', StringComparison.Ordinal);
+                string first = slash < 0 ? name : name[..slash];
+                bool isFolder = slash >= 0 || entry.EntryType == TarEntryType.Directory;
+                if (!isFolder || (top is not null && top != first))
+                {
+                    return null;
+                }
+
+                top = first;
+            }
+        }
+        finally
+        {
+            process?.Kill();
+            process?.Dispose();
+        }
+
+        return top;
+    }
+
+    /// <summary>gzip in process; xz, bzip2 and zstd through their tools, streamed.</summary>
+    private static Stream Open(string archive, out System.Diagnostics.Process? process)
+    {
+        process = null;
+        var file = File.OpenRead(archive);
+        Span<byte> magic = stackalloc byte[6];
+        int read = file.Read(magic);
+        file.Position = 0;
+        if (read >= 2 && magic[0] == 0x1F && magic[1] == 0x8B)
+        {
+            return new GZipStream(file, CompressionMode.Decompress);
+        }
+
+        string? tool = magic[..read] switch
+        {
+            [0xFD, 0x37, 0x7A, 0x58, 0x5A, ..] => "xz",
+            [0x42, 0x5A, 0x68, ..] => "bzip2",
+            [0x28, 0xB5, 0x2F, 0xFD, ..] => "zstd",
+            _ => null,
+        };
+        if (tool is null)
+        {
+            return file;
+        }
+
+        file.Dispose();
+        process = ProcessRunner.StartStreaming(ProcessSpec.Of(tool, "-dc", archive) with { Hint = $"apt-get install {tool}" });
+        process.StandardInput.Close();
+        return process.StandardOutput.BaseStream;
+    }
+}
