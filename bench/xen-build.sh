@@ -23,7 +23,7 @@ for i in $(seq "$runs"); do
   rm -rf "$work/tree" && cp -a "$src" "$work/tree"
   start=$(date +%s.%N)
   make -C "$work/tree/xen" defconfig >/dev/null && make -C "$work/tree/xen" -j"$(nproc)" >/dev/null 2>&1
-  plain+=("$(echo "$(date +%s.%N) - $start" | bc)")
+  plain+=("$(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")")
 
   rm -rf "$cache"/xen-build-*
   ib build recipes/xen-source.yaml --output "$work/out" --cache "$cache" >/dev/null
@@ -31,8 +31,8 @@ for i in $(seq "$runs"); do
 done
 p=$(printf '%s\n' "${plain[@]}" | median)
 o=$(printf '%s\n' "${ours[@]}" | median)
-echo "plain make (defconfig + make -j$(nproc)): median ${p} s   runs: ${plain[*]}"
-echo "ours (xen-build step):                 median ${o} s   runs: ${ours[*]}"
+printf 'plain make (defconfig + make -j%s): median %.1f s   runs: %s\n' "$(nproc)" "$p" "${plain[*]}"
+printf 'ours (xen-build step):                 median %.1f s   runs: %s\n' "$o" "${ours[*]}"
 echo "overhead: $(echo "scale=1; ($o - $p) * 100 / $p" | bc) %   (target <= 5 %)"
 
 echo "== cached rebuild"
@@ -50,6 +50,6 @@ SHIM
 done
 start=$(date +%s.%N)
 out=$(PATH="$PWD/$shim:$PATH" ib build recipes/xen-source.yaml --output "$work/out" --cache "$cache")
-total=$(echo "$(date +%s.%N) - $start" | bc)
+total=$(printf '%.2f' "$(echo "$(date +%s.%N) - $start" | bc)")
 echo "$out" | grep -E "hypervisor" || true
 echo "compiler invocations during the cached rebuild: $(wc -l < "$work/compiler-calls")   whole command: ${total} s (hypervisor step: cache hit, 0 s)"
