@@ -15,6 +15,10 @@ public sealed class ToolVersions
         ["grub-mkimage"] = "grub-common",
         ["qemu-system-x86_64"] = "qemu-system-x86",
         ["gzip"] = "gzip",
+        ["dpkg-source"] = "dpkg-dev",
+        ["gcc"] = "build-essential",
+        ["make"] = "make",
+        ["ld"] = "binutils",
     };
 
     private readonly ConcurrentDictionary<string, string> versions = new(StringComparer.Ordinal);
