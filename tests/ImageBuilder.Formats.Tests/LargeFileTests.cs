@@ -7,7 +7,7 @@ namespace ImageBuilder.Formats.Tests;
 public sealed class LargeFileTests
 {
     [Fact]
-    public void Host_files_copied_in_the_kernel_read_back_identical()
+    public void Large_and_small_host_files_read_back_identical()
     {
         using var dir = new TempDirectory();
         byte[] big = Bytes.Pattern(3 * 1024 * 1024 + 123, 21);
