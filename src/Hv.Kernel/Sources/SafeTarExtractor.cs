@@ -18,57 +18,64 @@ public static class SafeTarExtractor
         string root = Path.GetFullPath(target);
         Directory.CreateDirectory(root);
         string? prefix = CommonTopFolder(archive);
+        foreach (var entry in Entries(archive))
+        {
+            string relative = Relative(entry.Name, prefix, name);
+            if (relative.Length == 0)
+            {
+                continue;
+            }
+
+            string destination = Inside(root, relative, name, entry.Name, "its name");
+            switch (entry.EntryType)
+            {
+                case TarEntryType.Directory:
+                    Directory.CreateDirectory(destination);
+                    break;
+                case TarEntryType.SymbolicLink:
+                    string linkTarget = entry.LinkName;
+                    if (Path.IsPathRooted(linkTarget))
+                    {
+                        throw Escape(name, entry.Name, $"symlink to absolute path '{linkTarget}'");
+                    }
+
+                    Inside(root, Path.GetRelativePath(root, Path.Combine(Path.GetDirectoryName(destination)!, linkTarget)), name, entry.Name, $"symlink target '{linkTarget}'");
+                    Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                    File.CreateSymbolicLink(destination, linkTarget);
+                    break;
+                case TarEntryType.HardLink:
+                    string linkName = entry.LinkName.Replace('\\', '/');
+                    if (linkName.StartsWith('/') || linkName.Split('/').Contains(".."))
+                    {
+                        throw Escape(name, entry.Name, $"hard link to '{entry.LinkName}' leads outside the target");
+                    }
+
+                    string linked = Inside(root, Relative(linkName, prefix, name), name, entry.Name, $"hard link to '{entry.LinkName}'");
+                    Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                    File.Copy(linked, destination, overwrite: true);
+                    break;
+                case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+                    Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                    entry.ExtractToFile(destination, overwrite: true);
+                    break;
+                default:
+                    throw Escape(name, entry.Name, $"unsupported entry type {entry.EntryType} in a source archive");
+            }
+        }
+    }
+
+    /// <summary>The archive's file entries (metadata entries skipped); each is valid until the next is taken.</summary>
+    private static IEnumerable<TarEntry> Entries(string archive)
+    {
         using var decompressed = Open(archive, out var process);
         try
         {
             using var reader = new TarReader(decompressed);
             while (reader.GetNextEntry() is { } entry)
             {
-                if (entry.EntryType is TarEntryType.GlobalExtendedAttributes or TarEntryType.ExtendedAttributes)
+                if (entry.EntryType is not (TarEntryType.GlobalExtendedAttributes or TarEntryType.ExtendedAttributes))
                 {
-                    continue;
-                }
-
-                string relative = Relative(entry.Name, prefix, name);
-                if (relative.Length == 0)
-                {
-                    continue;
-                }
-
-                string destination = Inside(root, relative, name, entry.Name, "its name");
-                switch (entry.EntryType)
-                {
-                    case TarEntryType.Directory:
-                        Directory.CreateDirectory(destination);
-                        break;
-                    case TarEntryType.SymbolicLink:
-                        string linkTarget = entry.LinkName;
-                        if (Path.IsPathRooted(linkTarget))
-                        {
-                            throw Escape(name, entry.Name, $"symlink to absolute path '{linkTarget}'");
-                        }
-
-                        Inside(root, Path.GetRelativePath(root, Path.Combine(Path.GetDirectoryName(destination)!, linkTarget)), name, entry.Name, $"symlink target '{linkTarget}'");
-                        Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                        File.CreateSymbolicLink(destination, linkTarget);
-                        break;
-                    case TarEntryType.HardLink:
-                        string linkName = entry.LinkName.Replace('\\', '/');
-                        if (linkName.StartsWith('/') || linkName.Split('/').Contains(".."))
-                        {
-                            throw Escape(name, entry.Name, $"hard link to '{entry.LinkName}' leads outside the target");
-                        }
-
-                        string linked = Inside(root, Relative(linkName, prefix, name), name, entry.Name, $"hard link to '{entry.LinkName}'");
-                        Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                        File.Copy(linked, destination, overwrite: true);
-                        break;
-                    case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
-                        Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                        entry.ExtractToFile(destination, overwrite: true);
-                        break;
-                    default:
-                        throw Escape(name, entry.Name, $"unsupported entry type {entry.EntryType} in a source archive");
+                    yield return entry;
                 }
             }
         }
@@ -76,7 +83,11 @@ public static class SafeTarExtractor
         {
             if (process is not null)
             {
-                process.WaitForExit();
+                if (!process.HasExited)
+                {
+                    process.Kill();
+                }
+
                 process.Dispose();
             }
         }
@@ -122,33 +133,18 @@ public static class SafeTarExtractor
     private static string? CommonTopFolder(string archive)
     {
         string? top = null;
-        using var stream = Open(archive, out var process);
-        try
+        foreach (var entry in Entries(archive))
         {
-            using var reader = new TarReader(stream);
-            while (reader.GetNextEntry() is { } entry)
+            string name = entry.Name.TrimStart('.', '/');
+            int slash = name.IndexOf('/', StringComparison.Ordinal);
+            string first = slash < 0 ? name : name[..slash];
+            bool isFolder = slash >= 0 || entry.EntryType == TarEntryType.Directory;
+            if (!isFolder || (top is not null && top != first))
             {
-                if (entry.EntryType is TarEntryType.GlobalExtendedAttributes or TarEntryType.ExtendedAttributes)
-                {
-                    continue;
-                }
-
-                string name = entry.Name.TrimStart('.', '/');
-                int slash = name.IndexOf('/', StringComparison.Ordinal);
-                string first = slash < 0 ? name : name[..slash];
-                bool isFolder = slash >= 0 || entry.EntryType == TarEntryType.Directory;
-                if (!isFolder || (top is not null && top != first))
-                {
-                    return null;
-                }
-
-                top = first;
+                return null;
             }
-        }
-        finally
-        {
-            process?.Kill();
-            process?.Dispose();
+
+            top = first;
         }
 
         return top;
