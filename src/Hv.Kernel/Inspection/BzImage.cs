@@ -60,11 +60,5 @@ public sealed record BzImage(int ProtocolVersion, int SetupSectors, bool LoadedH
             BinaryPrimitives.ReadUInt32LittleEndian(image[PayloadLengthField..]));
     }
 
-    public static BzImage ReadFile(string path)
-    {
-        var head = new byte[4096];
-        using var file = File.OpenRead(path);
-        int read = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        return Read(head.AsSpan(0, read), Path.GetFileName(path));
-    }
+    public static BzImage ReadFile(string path) => Read(FileHead.Read(path), Path.GetFileName(path));
 }

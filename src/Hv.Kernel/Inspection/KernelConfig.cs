@@ -43,8 +43,8 @@ public sealed record KernelConfig(ImmutableSortedDictionary<string, string> Opti
     /// </summary>
     public static KernelConfig? FromEmbedded(string bzImagePath)
     {
-        var header = BzImage.ReadFile(bzImagePath);
         byte[] file = File.ReadAllBytes(bzImagePath);
+        var header = BzImage.Read(file, Path.GetFileName(bzImagePath));
         if (header.PayloadFileOffset + header.PayloadLength > file.Length)
         {
             throw new InspectionException($"{Path.GetFileName(bzImagePath)}: payload runs past the end of the file");

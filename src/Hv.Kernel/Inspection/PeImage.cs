@@ -30,13 +30,7 @@ public sealed record PeImage(ushort Machine, bool Pe32Plus, ushort Subsystem)
         return new PeImage(machine, magic == 0x20B, subsystem);
     }
 
-    public static PeImage ReadFile(string path)
-    {
-        var head = new byte[4096];
-        using var file = File.OpenRead(path);
-        int read = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        return Read(head.AsSpan(0, read), Path.GetFileName(path));
-    }
+    public static PeImage ReadFile(string path) => Read(FileHead.Read(path), Path.GetFileName(path));
 
     /// <summary>Throws unless this is an x86-64 EFI application, which UEFI firmware can start as BOOTX64.EFI.</summary>
     public void RequireX64EfiApplication(string name)

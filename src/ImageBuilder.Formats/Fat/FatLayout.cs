@@ -88,7 +88,6 @@ public sealed class FatLayout
     private void CollectDirectories()
     {
         var byPath = new Dictionary<string, FatDirectory>(StringComparer.Ordinal) { [string.Empty] = new FatDirectory(string.Empty, null) };
-        Directories.Add(byPath[string.Empty]);
         foreach (var entry in Tree.All)
         {
             var parent = byPath[entry.ParentPath];
@@ -110,7 +109,6 @@ public sealed class FatLayout
         }
 
         // Breadth first, as the ISO writer lays out directories.
-        Directories.Clear();
         var queue = new Queue<FatDirectory>([byPath[string.Empty]]);
         while (queue.Count > 0)
         {

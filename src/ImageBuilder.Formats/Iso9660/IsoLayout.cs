@@ -57,8 +57,6 @@ public sealed class IsoLayout
 
     public int ContinuationSectors { get; private set; }
 
-    public long FirstFileLba { get; private set; }
-
     /// <summary>Sectors of ISO 9660 content; <see cref="TotalSectors"/> adds what a hybrid disk appends (backup GPT).</summary>
     public long DataSectors { get; private set; }
 
@@ -277,7 +275,6 @@ public sealed class IsoLayout
         ContinuationSectors = ContinuationBlocks.Count == 0 ? 0 : sector + 1;
         next += ContinuationSectors;
 
-        FirstFileLba = next;
         foreach (var file in Files)
         {
             file.Lba = next;

@@ -39,20 +39,19 @@ public sealed class PlanRunner(StepCache cache, IBuildReporter reporter, long ep
         {
             await planned.Step.RunAsync(context, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
             StepCache.Discard(temporary);
-            if (e is ImageBuilderException ib)
+            if (e is OperationCanceledException)
             {
-                throw new ImageBuilderException($"step {planned.Step.Id} failed: {ib.Message}", ib) { Hint = ib.Hint };
+                throw;
             }
 
-            throw new ImageBuilderException($"step {planned.Step.Id} failed: {e.Message} (log: {logFile})", e);
-        }
-        catch
-        {
-            StepCache.Discard(temporary);
-            throw;
+            throw e switch
+            {
+                ImageBuilderException ib => new ImageBuilderException($"step {planned.Step.Id} failed: {ib.Message}", ib) { Hint = ib.Hint },
+                _ => new ImageBuilderException($"step {planned.Step.Id} failed: {e.Message} (log: {logFile})", e),
+            };
         }
 
         var metadata = new

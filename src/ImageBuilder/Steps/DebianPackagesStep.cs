@@ -23,6 +23,13 @@ public sealed class DebianPackagesStep(string set, ArchiveSpec archive, Immutabl
 
     public ImmutableArray<string> Packages => packages;
 
+    /// <summary>The extracted root of this package set, as a later step sees it.</summary>
+    public string RootIn(StepContext context, params string[] parts)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Path.Combine([context.OutputOf(this), RootFolder, .. parts]);
+    }
+
     public override object Parameters => new
     {
         packages = packages.Order(StringComparer.Ordinal).ToArray(),

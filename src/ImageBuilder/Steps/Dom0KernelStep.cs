@@ -24,7 +24,7 @@ public sealed class Dom0KernelStep(DebianPackagesStep packages, string package) 
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        string boot = Path.Combine(context.OutputOf(packages), DebianPackagesStep.RootFolder, "boot");
+        string boot = packages.RootIn(context, "boot");
         string kernel = PackageFiles.Single(boot, "vmlinuz-*", package);
         var header = BzImage.ReadFile(kernel);
         string release = Path.GetFileName(kernel)["vmlinuz-".Length..];

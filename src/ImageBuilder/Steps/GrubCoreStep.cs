@@ -48,7 +48,7 @@ public sealed class GrubCoreStep(DebianPackagesStep packages, GrubPlatform platf
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        string modules = Path.Combine(context.OutputOf(packages), DebianPackagesStep.RootFolder, "usr/lib/grub", platform.ModulesFolder);
+        string modules = packages.RootIn(context, "usr/lib/grub", platform.ModulesFolder);
         string early = context.Output("early.cfg");
         await File.WriteAllTextAsync(early, TemplateRenderer.Render(TemplateRenderer.PathOf(EarlyTemplate), new { mediumId }), cancellationToken).ConfigureAwait(false);
         var spec = ProcessSpec.Of("grub-mkimage", "-O", platform.Format, "-d", modules, "-p", Prefix, "-c", early, "-o", context.Output(platform.ImageName))

@@ -26,7 +26,7 @@ public sealed class HypervisorStep(DebianPackagesStep packages, string package) 
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        string boot = Path.Combine(context.OutputOf(packages), DebianPackagesStep.RootFolder, "boot");
+        string boot = packages.RootIn(context, "boot");
         string gz = PackageFiles.Single(boot, "xen-*.gz", package);
         var multiboot = Multiboot2Header.ReadFile(gz);
         File.Copy(gz, context.Output(XenGz));

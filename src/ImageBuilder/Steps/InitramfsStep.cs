@@ -25,7 +25,7 @@ public sealed class InitramfsStep(DebianPackagesStep packages, IReadOnlyList<str
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var builder = RootfsComposer.FromPackages([Path.Combine(context.OutputOf(packages), DebianPackagesStep.RootFolder)]);
+        var builder = RootfsComposer.FromPackages([packages.RootIn(context)]);
         foreach (string overlay in overlays)
         {
             builder.AddOverlay(overlay);
