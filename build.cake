@@ -79,14 +79,14 @@ Task("Test")
 });
 
 Task("Demo")
-    .Description("Builds recipes/xen-demo.yaml into out/xen-demo.iso and boots it in QEMU until Dom0 reports ready.")
+    .Description("Builds recipes/xen-demo.yaml into out/xen-demo.iso and boots it in QEMU until the guests run and the demo is done.")
     .IsDependentOn("HostPackages")
     .IsDependentOn("Build")
     .Does(() =>
 {
     Run("dotnet", $"{cli} build recipes/xen-demo.yaml --output out --cache cache");
-    Run("dotnet", $"{cli} boot out/xen-demo.iso --firmware bios --media cd --timeout 240 --expect \"Xen version 4.17\" --expect \"IMAGEBUILDER-DOM0-READY xen=4.17.\"");
-    Information("out/xen-demo.iso boots; try it yourself: qemu-system-x86_64 -accel tcg -m 1536 -cdrom out/xen-demo.iso -nographic");
+    Run("dotnet", $"{cli} boot out/xen-demo.iso --firmware bios --media cd --timeout 900 --expect \"IMAGEBUILDER-DOM0-READY xen=4.17.\" --expect \"IMAGEBUILDER-DOMU-READY name=tiny\" --expect \"IMAGEBUILDER-DOMU-READY name=debian\" --expect \"downtime seen by the guest\" --expect IMAGEBUILDER-DEMO-DONE");
+    Information("out/xen-demo.iso boots; try it yourself: qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -cdrom out/xen-demo.iso -nographic");
 });
 
 Task("Default").IsDependentOn("Build");

@@ -47,11 +47,15 @@ public sealed class FileTree
 
     public static Builder CreateBuilder() => Empty.ToBuilder();
 
-    /// <summary>Collects a host directory: regular files, directories and symlinks with their permissions.</summary>
-    public static FileTree FromDirectory(string hostDirectory, string prefix = "")
+    /// <summary>
+    /// Collects a host directory: regular files, directories, symlinks and device nodes with their permissions.
+    /// Owners are kept only when asked (a root filesystem installed by dpkg); otherwise everything belongs to
+    /// root, so whoever runs the build cannot change the image.
+    /// </summary>
+    public static FileTree FromDirectory(string hostDirectory, string prefix = "", bool keepOwners = false)
     {
         var builder = CreateBuilder();
-        builder.AddHostDirectory(hostDirectory, prefix);
+        builder.AddHostDirectory(hostDirectory, prefix, keepOwners);
         return builder.ToTree();
     }
 
@@ -113,7 +117,7 @@ public sealed class FileTree
             return this;
         }
 
-        public Builder AddHostDirectory(string hostDirectory, string prefix = "")
+        public Builder AddHostDirectory(string hostDirectory, string prefix = "", bool keepOwners = false)
         {
             var root = new DirectoryInfo(hostDirectory);
             if (!root.Exists)
@@ -127,39 +131,53 @@ public sealed class FileTree
                 AddDirectory(dest);
             }
 
-            AddHostChildren(root, dest);
+            AddHostChildren(root, dest, keepOwners);
             return this;
+        }
+
+        /// <summary>Adds an entry as it is (owner included), replacing one at the same path.</summary>
+        public Builder Add(FsEntry entry)
+        {
+            ArgumentNullException.ThrowIfNull(entry);
+            string p = NormalizePath(entry.Path);
+            EnsureParents(p);
+            return Put(entry with { Path = p });
         }
 
         public bool Remove(string path) => entries.Remove(NormalizePath(path));
 
         public FileTree ToTree() => new(entries.ToImmutable());
 
-        private void AddHostChildren(DirectoryInfo dir, string dest)
+        private void AddHostChildren(DirectoryInfo dir, string dest, bool keepOwners)
         {
             foreach (var info in dir.EnumerateFileSystemInfos().OrderBy(i => i.Name, StringComparer.Ordinal))
             {
                 string p = dest.Length == 0 ? info.Name : $"{dest}/{info.Name}";
+                var stat = HostFileStatus.Of(info.FullName);
+                if (!keepOwners)
+                {
+                    stat = stat with { Uid = 0, Gid = 0 };
+                }
+
                 if (info.LinkTarget is { } target)
                 {
-                    Put(new FsSymlink(p, target));
+                    Put(new FsSymlink(p, target, stat.Uid, stat.Gid));
                 }
                 else if (info is DirectoryInfo sub)
                 {
-                    Put(new FsDirectory(p, sub.UnixFileMode));
-                    AddHostChildren(sub, p);
+                    Put(new FsDirectory(p, sub.UnixFileMode, stat.Uid, stat.Gid));
+                    AddHostChildren(sub, p, keepOwners);
                 }
                 else if (info is FileInfo file)
                 {
-                    var (type, major, minor) = HostFileStatus.Of(file.FullName);
-                    switch (type)
+                    switch (stat.Type)
                     {
                         case HostFileStatus.Regular:
-                            Put(new FsFile(p, new HostFileContent(file.FullName, file.Length), file.UnixFileMode));
+                            Put(new FsFile(p, new HostFileContent(file.FullName, file.Length), file.UnixFileMode, stat.Uid, stat.Gid));
                             break;
                         case HostFileStatus.CharacterDevice or HostFileStatus.BlockDevice:
-                            var kind = type == HostFileStatus.CharacterDevice ? DeviceKind.Character : DeviceKind.Block;
-                            Put(new FsDevice(p, kind, major, minor, file.UnixFileMode));
+                            var kind = stat.Type == HostFileStatus.CharacterDevice ? DeviceKind.Character : DeviceKind.Block;
+                            Put(new FsDevice(p, kind, stat.Major, stat.Minor, file.UnixFileMode, stat.Uid, stat.Gid));
                             break;
                         default:
                             break; // FIFOs and sockets are runtime objects, not image content.

@@ -25,6 +25,8 @@ public sealed class ImageBuild(Recipe recipe, string outputDirectory, string cac
         reporter.Info($"writing {image} ({layout.TotalBytes / (1024 * 1024)} MiB, {tree.Count} entries)");
         AtomicOutput.Write(image, stream => IsoWriter.Write(layout, stream));
         string sha = AtomicOutput.WriteChecksum(image);
-        return new BuildResult(image, sha, layout.TotalBytes);
+        var result = new BuildResult(image, sha, layout.TotalBytes);
+        BuildManifest.Write(image, result, recipe, steps, outputs);
+        return result;
     }
 }

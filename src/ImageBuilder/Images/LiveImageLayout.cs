@@ -12,6 +12,7 @@ public static class LiveImageLayout
 {
     public const string BiosImagePath = "boot/grub/eltorito.img";
     public const string EspImagePath = "boot/efi.img";
+    public const string LiveFolder = "live";
 
     public static FileTree Compose(Recipe recipe, BuildSteps steps, IReadOnlyDictionary<string, string> outputs)
     {
@@ -45,6 +46,26 @@ public static class LiveImageLayout
         foreach (var set in steps.PackageSets)
         {
             builder.AddFile($".disk/packages-{set.Id["packages/".Length..]}.tsv", FileContent.FromFile(Out(set, DebianPackagesStep.ManifestFile)));
+        }
+
+        if (steps.Live is { } live)
+        {
+            // The live initramfs stacks the layers listed here, first on top.
+            var layers = new List<string>();
+            if (live.GuestsImage is { } guests)
+            {
+                builder.AddFile($"{LiveFolder}/{GuestsImageStep.Image}", FileContent.FromFile(Out(guests, GuestsImageStep.Image)));
+                layers.Add(GuestsImageStep.Image);
+            }
+
+            builder.AddFile($"{LiveFolder}/{Dom0ImageStep.Image}", FileContent.FromFile(Out(live.Dom0Image, Dom0ImageStep.Image)));
+            layers.Add(Dom0ImageStep.Image);
+            builder.AddFile($"boot/grub/{BootConfigStep.MediumCfg}", FileContent.FromText($"set imagebuilder_medium={steps.MediumId:D}\n"));
+            builder.AddFile($"{LiveFolder}/layers", FileContent.FromText(string.Concat(layers.Select(l => l + "\n"))));
+            foreach (var (component, step, file) in live.PackageLists)
+            {
+                builder.AddFile($".disk/packages-{component.Replace('/', '-')}.tsv", FileContent.FromFile(Out(step, file)));
+            }
         }
 
         return builder.ToTree();

@@ -5,6 +5,24 @@ using ImageBuilder.Steps;
 
 namespace ImageBuilder.Planning;
 
+/// <summary>The live system's steps: the Dom0 root on squashfs and, when the recipe has guests, their images.</summary>
+public sealed record LiveSteps(
+    KernelModulesStep Modules,
+    DebianRootfsStep Dom0Rootfs,
+    Dom0ImageStep Dom0Image,
+    ImmutableArray<GuestSteps> Guests,
+    GuestsImageStep? GuestsImage)
+{
+    public IEnumerable<Step> All => new Step?[] { Modules, Dom0Rootfs, Dom0Image }.Concat(Guests.SelectMany(g => new[] { g.Packages, g.Image })).Append(GuestsImage).OfType<Step>();
+
+    /// <summary>The package lists of the live system, by what they describe (the manifest's components).</summary>
+    public IEnumerable<(string Component, Step Step, string File)> PackageLists =>
+        Guests.Select(g => ($"guest-{g.Name}", g.Packages, g.PackagesFile)).Prepend(("dom0", Dom0Rootfs, DebianRootfsStep.ManifestFile));
+}
+
+/// <summary>A guest's package step (shared with the Dom0 initramfs when it is the same set) and its image step.</summary>
+public sealed record GuestSteps(string Name, Step Packages, string PackagesFile, Step Image);
+
 /// <summary>The steps a recipe needs, wired by their inputs. Loader steps exist only for the firmware the recipe names.</summary>
 public sealed record BuildSteps(
     DebianPackagesStep BootPackages,
@@ -14,6 +32,7 @@ public sealed record BuildSteps(
     Step Hypervisor,
     Dom0KernelStep Kernel,
     InitramfsStep Initramfs,
+    LiveSteps? Live,
     BootConfigStep BootConfig,
     GrubCoreStep? GrubBios,
     GrubCoreStep? GrubEfi,
@@ -21,7 +40,10 @@ public sealed record BuildSteps(
     Guid MediumId)
 {
     public IEnumerable<Step> All =>
-        new Step?[] { BootPackages, InitramfsPackages, LoaderPackages, HypervisorSource, Hypervisor, Kernel, Initramfs, BootConfig, GrubBios, GrubEfi, Esp }.OfType<Step>();
+        new Step?[] { BootPackages, InitramfsPackages, LoaderPackages, HypervisorSource, Hypervisor, Kernel, Initramfs }
+            .Concat(Live?.All ?? [])
+            .Concat([BootConfig, GrubBios, GrubEfi, Esp])
+            .OfType<Step>();
 
     public IEnumerable<DebianPackagesStep> PackageSets => new[] { BootPackages, InitramfsPackages, LoaderPackages }.OfType<DebianPackagesStep>();
 
@@ -35,11 +57,13 @@ public sealed record BuildSteps(
             ? new XenBuildStep(source, recipe.Hypervisor.Build!)
             : new HypervisorStep(boot, recipe.Hypervisor.Package!);
         var kernel = new Dom0KernelStep(boot, recipe.Dom0.Kernel.Package);
-        var initramfs = new InitramfsStep(initramfsPackages, recipe.Dom0.Initramfs.Overlays);
+        var modules = recipe.Dom0.Initramfs.Modules.IsEmpty && recipe.Dom0.Rootfs is null ? null : new KernelModulesStep(boot, kernel);
+        var initramfs = new InitramfsStep("initramfs", initramfsPackages, recipe.Dom0.Initramfs.Overlays, modules, recipe.Dom0.Initramfs.Modules);
+        var live = recipe.Dom0.Rootfs is { } rootfs ? LiveStepsFor(recipe, rootfs, kernel, modules!, initramfs, initramfsPackages) : null;
         var bootConfig = new BootConfigStep(recipe);
 
         // The medium's identity follows its content: a stick holding another build has another id.
-        var content = Plan.Create([hypervisor, kernel, initramfs, bootConfig], tools);
+        var content = Plan.Create(new Step?[] { hypervisor, kernel, initramfs, bootConfig, live?.Dom0Image, live?.GuestsImage }.OfType<Step>(), tools);
         var mediumId = Gpt.DeterministicGuid($"{recipe.Name}/{recipe.Epoch}/{string.Join('/', content.Steps.Select(s => s.Key))}");
 
         bool grubEfi = recipe.Boot.Uefi && recipe.Boot.UefiLoader == UefiLoader.Grub;
@@ -58,7 +82,40 @@ public sealed record BuildSteps(
         string id = mediumId.ToString("D");
         var grubBios = recipe.Boot.Bios ? new GrubCoreStep(loader!, GrubPlatform.Bios, id) : null;
         var grubEfiStep = grubEfi ? new GrubCoreStep(loader!, GrubPlatform.Efi, id) : null;
-        var esp = recipe.Boot.Uefi ? new EspStep(recipe, grubEfiStep, hypervisor, kernel, initramfs) : null;
-        return new BuildSteps(boot, initramfsPackages, loader, source, hypervisor, kernel, initramfs, bootConfig, grubBios, grubEfiStep, esp, mediumId);
+        var esp = recipe.Boot.Uefi ? new EspStep(recipe, grubEfiStep, hypervisor, kernel, initramfs, id) : null;
+        return new BuildSteps(boot, initramfsPackages, loader, source, hypervisor, kernel, initramfs, live, bootConfig, grubBios, grubEfiStep, esp, mediumId);
+    }
+
+    private static LiveSteps LiveStepsFor(Recipe recipe, RootfsSpec rootfs, Dom0KernelStep kernel, KernelModulesStep modules, InitramfsStep liveInitramfs, DebianPackagesStep initramfsPackages)
+    {
+        // SSH is installed only to be used with keys; without keys it is not installed by us (and masked if asked for).
+        var dom0Packages = rootfs.AuthorizedKeys.IsEmpty ? rootfs.Packages : rootfs.Packages.Add("openssh-server");
+        var dom0Rootfs = new DebianRootfsStep("dom0", recipe.Archive, [.. dom0Packages.Distinct()]);
+        var dom0Image = new Dom0ImageStep(dom0Rootfs, modules, rootfs);
+        if (recipe.Guests.IsEmpty)
+        {
+            return new LiveSteps(modules, dom0Rootfs, dom0Image, [], null);
+        }
+
+        var guests = ImmutableArray.CreateBuilder<GuestSteps>();
+        foreach (var guest in recipe.Guests)
+        {
+            if (guest.Disk is null)
+            {
+                var packages = guest.Packages.SequenceEqual(initramfsPackages.Packages)
+                    ? initramfsPackages
+                    : new DebianPackagesStep($"guest-{guest.Name}", recipe.Archive, guest.Packages);
+                var image = new InitramfsStep($"guest/{guest.Name}/initramfs", packages, guest.Overlays, null, []);
+                guests.Add(new GuestSteps(guest.Name, packages, DebianPackagesStep.ManifestFile, image));
+            }
+            else
+            {
+                var guestRoot = new DebianRootfsStep(guest.Name, recipe.Archive, guest.Packages);
+                guests.Add(new GuestSteps(guest.Name, guestRoot, DebianRootfsStep.ManifestFile, new GuestDiskStep(recipe, guest, guestRoot)));
+            }
+        }
+
+        var guestsImage = new GuestsImageStep(recipe, kernel, liveInitramfs, guests.ToDictionary(g => g.Name, g => g.Image, StringComparer.Ordinal));
+        return new LiveSteps(modules, dom0Rootfs, dom0Image, guests.ToImmutable(), guestsImage);
     }
 }

@@ -19,6 +19,11 @@ public sealed class ToolVersions
         ["gcc"] = "build-essential",
         ["make"] = "make",
         ["ld"] = "binutils",
+        ["depmod"] = "kmod",
+        ["gensquashfs"] = "squashfs-tools-ng",
+        ["mke2fs"] = "e2fsprogs",
+        ["debugfs"] = "e2fsprogs",
+        ["dpkg-query"] = "dpkg",
     };
 
     private readonly ConcurrentDictionary<string, string> versions = new(StringComparer.Ordinal);
@@ -40,7 +45,9 @@ public sealed class ToolVersions
             throw Missing(tool);
         }
 
-        var result = ProcessRunner.RunUncheckedAsync(ProcessSpec.Of(tool, "--version")).GetAwaiter().GetResult();
+        // e2fsprogs answers -V only.
+        string flag = tool is "mke2fs" or "debugfs" ? "-V" : "--version";
+        var result = ProcessRunner.RunUncheckedAsync(ProcessSpec.Of(tool, flag)).GetAwaiter().GetResult();
         string text = (result.StandardOutput + result.StandardError).Trim();
         return text.Split('\n')[0].Trim();
     }

@@ -21,4 +21,7 @@ public sealed record BootOptions(
     TimeSpan Timeout,
     ImmutableArray<string> Expect,
     int MemoryMiB,
-    string LogFile);
+    string LogFile)
+{
+    public int Cpus { get; init; } = 2;
+}

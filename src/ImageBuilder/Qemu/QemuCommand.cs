@@ -21,6 +21,7 @@ public static class QemuCommand
         {
             "-accel", "tcg",
             "-m", options.MemoryMiB.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-smp", options.Cpus.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-display", "none",
             "-vga", "std",
             "-serial", "stdio",

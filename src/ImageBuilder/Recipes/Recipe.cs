@@ -15,6 +15,19 @@ public sealed record Recipe(
 {
     /// <summary>The recipe file this came from.</summary>
     public required string SourceFile { get; init; }
+
+    /// <summary>Guests built with the image and started by the Dom0; they need a <see cref="Dom0Spec.Rootfs"/>.</summary>
+    public ImmutableArray<GuestSpec> Guests { get; init; } = [];
+
+    public DemoMode Demo { get; init; } = DemoMode.Off;
+}
+
+/// <summary>Off: no demo scripts. Interactive: the menu is there for the presenter. Unattended: it also runs once at boot.</summary>
+public enum DemoMode
+{
+    Off,
+    Interactive,
+    Unattended,
 }
 
 public sealed record ArchiveSpec(string Mirror, string? SecurityMirror, string Suite, ImmutableArray<string> Components, string Keyring, bool Updates)
@@ -45,11 +58,47 @@ public sealed record HypervisorSpec(string? Package, Hv.Kernel.Sources.SourceSpe
     public string Describe => Package ?? Source?.ToString() ?? "hypervisor";
 }
 
-public sealed record Dom0Spec(KernelSpec Kernel, string CommandLine, InitramfsSpec Initramfs);
+/// <summary>
+/// The Dom0: a kernel, an initramfs and, when <see cref="Rootfs"/> is given, a Debian root filesystem on squashfs that the
+/// initramfs finds on the medium and boots (a live system); without it the initramfs is the whole Dom0.
+/// </summary>
+public sealed record Dom0Spec(KernelSpec Kernel, string CommandLine, InitramfsSpec Initramfs, RootfsSpec? Rootfs);
 
 public sealed record KernelSpec(string Package);
 
-public sealed record InitramfsSpec(ImmutableArray<string> Packages, ImmutableArray<string> Overlays);
+/// <summary>An initramfs from packages and overlays, with kernel <see cref="Modules"/> (and what they depend on) to load at boot.</summary>
+public sealed record InitramfsSpec(ImmutableArray<string> Packages, ImmutableArray<string> Overlays, ImmutableArray<string> Modules);
+
+/// <summary>A root filesystem installed from Debian packages, overlays merged over it.</summary>
+public sealed record RootfsSpec(ImmutableArray<string> Packages, ImmutableArray<string> Overlays, string Hostname, bool Presenter, ImmutableArray<string> AuthorizedKeys);
+
+public enum GuestType
+{
+    Pv,
+    Pvh,
+    Hvm,
+}
+
+/// <summary>
+/// A DomU. It runs the Dom0's kernel; its root is either an initramfs (<see cref="Disk"/> null) or a writable ext4
+/// disk built from <see cref="Packages"/>, mounted by the live initramfs.
+/// </summary>
+public sealed record GuestSpec(
+    string Name,
+    GuestType Type,
+    int MemoryMiB,
+    int Vcpus,
+    bool Autostart,
+    string? Bridge,
+    string CommandLine,
+    ImmutableArray<string> Packages,
+    ImmutableArray<string> Overlays,
+    GuestDiskSpec? Disk)
+{
+    public string TypeName => Type.ToString().ToLowerInvariant();
+}
+
+public sealed record GuestDiskSpec(int SizeMiB);
 
 public enum BootEntryType
 {

@@ -23,15 +23,18 @@ public static partial class RecipeLoader
     public const string DefaultSecurityMirror = "http://deb.debian.org/debian-security";
     public const string DefaultKeyring = "/usr/share/keyrings/debian-archive-keyring.gpg";
 
-    private static readonly string[] TopKeys = ["name", "volume_label", "epoch", "archive", "hypervisor", "dom0", "boot"];
+    private static readonly string[] TopKeys = ["name", "volume_label", "epoch", "archive", "hypervisor", "dom0", "boot", "guests", "demo"];
     private static readonly string[] ArchiveKeys = ["mirror", "security_mirror", "suite", "components", "keyring", "updates"];
     private static readonly string[] HypervisorKeys = ["package", "source", "kconfig", "config_base", "make_variables", "jobs", "command_line"];
     private static readonly string[] SourceKeys = ["debian", "local", "tarball"];
     private static readonly string[] TarballKeys = ["url", "sha256"];
     private static readonly string[] DebianSourceKeys = ["package", "version"];
-    private static readonly string[] Dom0Keys = ["kernel", "command_line", "initramfs"];
+    private static readonly string[] Dom0Keys = ["kernel", "command_line", "initramfs", "rootfs"];
     private static readonly string[] KernelKeys = ["package"];
-    private static readonly string[] InitramfsKeys = ["packages", "overlays"];
+    private static readonly string[] InitramfsKeys = ["packages", "overlays", "modules"];
+    private static readonly string[] RootfsKeys = ["packages", "overlays", "hostname", "presenter", "ssh_authorized_keys"];
+    private static readonly string[] GuestKeys = ["name", "type", "memory", "vcpus", "autostart", "network", "command_line", "packages", "overlays", "disk"];
+    private static readonly string[] DiskKeys = ["size_mib"];
     private static readonly string[] BootKeys = ["timeout", "serial", "entries", "default", "firmware", "uefi_loader"];
     private static readonly string[] SerialKeys = ["port", "speed"];
     private static readonly string[] EntryKeys = ["title", "type", "xen_options", "kernel_options"];
@@ -82,14 +85,35 @@ public static partial class RecipeLoader
         var hypervisor = ReadHypervisor(root.Mapping("hypervisor", required: true), archive, baseDirectory);
         var dom0 = ReadDom0(root.Mapping("dom0", required: true), baseDirectory);
         var boot = ReadBoot(root.Mapping("boot", required: true));
+        var guests = ReadGuests(root, baseDirectory);
+        string? demoText = root.String("demo", check: v => v is "off" or "interactive" or "unattended" ? null : $"'{v}' is not a demo mode (off, interactive or unattended)");
+        var demo = demoText switch { "interactive" => DemoMode.Interactive, "unattended" => DemoMode.Unattended, _ => DemoMode.Off };
         root.Finish(TopKeys);
+
+        if (dom0 is { Rootfs: null })
+        {
+            if (guests.Length > 0)
+            {
+                root.Sink.Error(root.NodeOf("guests")!, "guests: guests need a Dom0 with the Xen tools; add dom0.rootfs");
+            }
+
+            if (demo != DemoMode.Off)
+            {
+                root.Sink.Error(root.NodeOf("demo")!, "demo: the demo runs in a Dom0 root filesystem; add dom0.rootfs");
+            }
+        }
+
+        if (demo != DemoMode.Off && !guests.Any(g => g.Type == GuestType.Pv && g.Autostart) && root.NodeOf("demo") is { } demoNode)
+        {
+            root.Sink.Error(demoNode, "demo: the demo saves and migrates a guest; declare an autostart guest of type pv");
+        }
 
         if (name is null || label is null || archive is null || hypervisor is null || dom0 is null || boot is null)
         {
             return null;
         }
 
-        return new Recipe(name, label, sourceDateEpoch ?? epoch ?? 0, archive, hypervisor, dom0, boot) { SourceFile = fullPath };
+        return new Recipe(name, label, sourceDateEpoch ?? epoch ?? 0, archive, hypervisor, dom0, boot) { SourceFile = fullPath, Guests = guests, Demo = demo };
     }
 
     private static ArchiveSpec? ReadArchive(YamlMappingReader? map)
@@ -257,39 +281,131 @@ public static partial class RecipeLoader
         InitramfsSpec? initramfs = null;
         if (initramfsMap is not null)
         {
-            var packages = new List<string>();
-            foreach (var (node, value) in initramfsMap.StringList("packages", required: true))
+            var modules = new List<string>();
+            foreach (var (node, value) in initramfsMap.StringList("modules"))
             {
-                if (CheckPackage(value) is { } problem)
+                if (ModuleName().IsMatch(value))
                 {
-                    initramfsMap.Sink.Error(node, $"dom0.initramfs.packages: {problem}");
+                    modules.Add(value.Replace('-', '_'));
                 }
                 else
                 {
-                    packages.Add(value);
+                    initramfsMap.Sink.Error(node, $"dom0.initramfs.modules: '{value}' is not a kernel module name");
                 }
             }
 
-            var overlays = new List<string>();
-            foreach (var (node, value) in initramfsMap.StringList("overlays"))
-            {
-                string full = Path.GetFullPath(Path.Combine(baseDirectory, value));
-                if (Directory.Exists(full))
-                {
-                    overlays.Add(full);
-                }
-                else
-                {
-                    initramfsMap.Sink.Error(node, $"dom0.initramfs.overlays: directory '{value}' not found (paths are relative to the recipe's folder)");
-                }
-            }
-
-            initramfs = new InitramfsSpec([.. packages], [.. overlays]);
+            initramfs = new InitramfsSpec(Packages(initramfsMap, required: true), Overlays(initramfsMap, baseDirectory), [.. modules.Distinct()]);
             initramfsMap.Finish(InitramfsKeys);
         }
 
+        RootfsSpec? rootfs = null;
+        if (map.Mapping("rootfs") is { } rootfsMap)
+        {
+            var packages = Packages(rootfsMap, required: true);
+            var overlays = Overlays(rootfsMap, baseDirectory);
+            string hostname = rootfsMap.String("hostname", check: v => HostnamePattern().IsMatch(v) ? null : $"'{v}' is not a host name (letters, digits and '-', at most 63)") ?? "dom0";
+            bool presenter = rootfsMap.Boolean("presenter") ?? false;
+            var keys = new List<string>();
+            foreach (var (node, value) in rootfsMap.StringList("ssh_authorized_keys"))
+            {
+                if (AuthorizedKey().IsMatch(value))
+                {
+                    keys.Add(value.Trim());
+                }
+                else
+                {
+                    rootfsMap.Sink.Error(node, "dom0.rootfs.ssh_authorized_keys: not a public key line such as 'ssh-ed25519 AAAA... comment'");
+                }
+            }
+
+            rootfsMap.Finish(RootfsKeys);
+            rootfs = new RootfsSpec(packages, overlays, hostname, presenter, [.. keys]);
+        }
+
         map.Finish(Dom0Keys);
-        return kernelPackage is null || initramfs is null ? null : new Dom0Spec(new KernelSpec(kernelPackage), commandLine, initramfs);
+        return kernelPackage is null || initramfs is null ? null : new Dom0Spec(new KernelSpec(kernelPackage), commandLine, initramfs, rootfs);
+    }
+
+    private static ImmutableArray<GuestSpec> ReadGuests(YamlMappingReader root, string baseDirectory)
+    {
+        var guests = ImmutableArray.CreateBuilder<GuestSpec>();
+        foreach (var node in root.Sequence("guests") ?? [])
+        {
+            if (YamlMappingReader.Open(root.Sink, node, "guests[]") is not { } map)
+            {
+                continue;
+            }
+
+            string? name = map.String("name", required: true, check: v => GuestName().IsMatch(v) ? null : $"'{v}' must be lower-case letters, digits and '-' (at most 32), starting with a letter");
+            string? typeText = map.String("type", check: v => v is "pv" or "pvh" or "hvm" ? null : $"'{v}' is not a guest type (pv, pvh or hvm)");
+            var type = typeText switch { "pvh" => GuestType.Pvh, "hvm" => GuestType.Hvm, _ => GuestType.Pv };
+            int memory = (int)(map.Integer("memory", min: 16, max: 1 << 20) ?? 128);
+            int vcpus = (int)(map.Integer("vcpus", min: 1, max: 128) ?? 1);
+            bool autostart = map.Boolean("autostart") ?? true;
+            string network = map.String("network", check: v => v == "none" || BridgeName().IsMatch(v) ? null : $"'{v}' is not a bridge name (or none)") ?? "xenbr0";
+            string commandLine = map.String("command_line") ?? "console=hvc0";
+            var packages = Packages(map, required: true);
+            var overlays = Overlays(map, baseDirectory);
+            GuestDiskSpec? disk = null;
+            if (map.Mapping("disk") is { } diskMap)
+            {
+                disk = new GuestDiskSpec((int)(diskMap.Integer("size_mib", required: true, min: 16, max: 1 << 20) ?? 16));
+                diskMap.Finish(DiskKeys);
+            }
+
+            map.Finish(GuestKeys);
+            if (name is null)
+            {
+                continue;
+            }
+
+            if (guests.Any(g => g.Name == name))
+            {
+                map.Sink.Error(map.NodeOf("name")!, $"guests[].name: '{name}' is declared twice");
+                continue;
+            }
+
+            guests.Add(new GuestSpec(name, type, memory, vcpus, autostart, network == "none" ? null : network, commandLine, packages, overlays, disk));
+        }
+
+        return guests.ToImmutable();
+    }
+
+    private static ImmutableArray<string> Packages(YamlMappingReader map, bool required)
+    {
+        var packages = ImmutableArray.CreateBuilder<string>();
+        foreach (var (node, value) in map.StringList("packages", required))
+        {
+            if (CheckPackage(value) is { } problem)
+            {
+                map.Sink.Error(node, $"{map.Qualified("packages")}: {problem}");
+            }
+            else
+            {
+                packages.Add(value);
+            }
+        }
+
+        return packages.ToImmutable();
+    }
+
+    private static ImmutableArray<string> Overlays(YamlMappingReader map, string baseDirectory)
+    {
+        var overlays = ImmutableArray.CreateBuilder<string>();
+        foreach (var (node, value) in map.StringList("overlays"))
+        {
+            string full = Path.GetFullPath(Path.Combine(baseDirectory, value));
+            if (Directory.Exists(full))
+            {
+                overlays.Add(full);
+            }
+            else
+            {
+                map.Sink.Error(node, $"{map.Qualified("overlays")}: directory '{value}' not found (paths are relative to the recipe's folder)");
+            }
+        }
+
+        return overlays.ToImmutable();
     }
 
     private static BootSpec? ReadBoot(YamlMappingReader? map)
@@ -448,6 +564,21 @@ public static partial class RecipeLoader
 
     [GeneratedRegex("^[A-Z][A-Z0-9_]*$")]
     private static partial Regex MakeVariable();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
+    private static partial Regex ModuleName();
+
+    [GeneratedRegex("^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")]
+    private static partial Regex HostnamePattern();
+
+    [GeneratedRegex("^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-[a-z0-9@.-]+) [A-Za-z0-9+/=]{16,}( [^\\n]*)?$")]
+    private static partial Regex AuthorizedKey();
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{0,31}$")]
+    private static partial Regex GuestName();
+
+    [GeneratedRegex("^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$")]
+    private static partial Regex BridgeName();
 
     [GeneratedRegex("^([0-9]+:)?[0-9][A-Za-z0-9.+~-]*$")]
     private static partial Regex DebianVersion();

@@ -9,6 +9,7 @@ public sealed class BootConfigStep(Recipe recipe) : Step("boot-config")
 {
     public const string GrubCfg = "grub.cfg";
     public const string GrubTemplate = "grub/grub.cfg.hbs";
+    public const string MediumCfg = "medium.cfg";
 
     public override string Kind => "boot-config";
 
@@ -23,12 +24,34 @@ public sealed class BootConfigStep(Recipe recipe) : Step("boot-config")
         recipe.Name,
         recipe.Boot.Timeout,
         recipe.Boot.Default,
+        recipe.Dom0.Rootfs is not null,
         new GrubSerial(recipe.Boot.Serial.Port, recipe.Boot.Serial.Speed),
         [.. recipe.Boot.Entries.Select(e => new GrubEntry(
             e.Title,
             e.Type == BootEntryType.Xen,
             e.Type == BootEntryType.Xen ? recipe.Hypervisor.CommandLine.Merge(e.XenOptions).Render() : string.Empty,
-            e.KernelOptions ?? recipe.Dom0.CommandLine))]);
+            KernelCommandLine(recipe, e, MediumIdFromGrub)))]);
+
+    /// <summary>Set by /boot/grub/medium.cfg; grub.cfg itself stays free of the id it is part of.</summary>
+    public const string MediumIdFromGrub = "${imagebuilder_medium}";
+
+    /// <summary>
+    /// The Dom0 command line of an entry: the entry's or the recipe's, plus, for a live Dom0, the medium to boot from
+    /// and the demo mode.
+    /// </summary>
+    public static string KernelCommandLine(Recipe recipe, BootEntry entry, string mediumId)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(entry);
+        string line = entry.KernelOptions ?? recipe.Dom0.CommandLine;
+        if (recipe.Dom0.Rootfs is null)
+        {
+            return line;
+        }
+
+        line += $" imagebuilder.medium={mediumId}";
+        return recipe.Demo == DemoMode.Unattended && entry.Type == BootEntryType.Xen ? line + " imagebuilder.demo=unattended" : line;
+    }
 
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
@@ -39,7 +62,7 @@ public sealed class BootConfigStep(Recipe recipe) : Step("boot-config")
 }
 
 #pragma warning disable CA1819 // Template models are plain data.
-public sealed record GrubModel(string Name, int Timeout, int Default, GrubSerial Serial, GrubEntry[] Entries);
+public sealed record GrubModel(string Name, int Timeout, int Default, bool Live, GrubSerial Serial, GrubEntry[] Entries);
 #pragma warning restore CA1819
 
 public sealed record GrubSerial(int Port, int Speed);

@@ -22,8 +22,9 @@ public sealed class EspStep : Step
     private readonly Step hypervisor;
     private readonly Dom0KernelStep kernel;
     private readonly InitramfsStep initramfs;
+    private readonly string mediumId;
 
-    public EspStep(Recipe recipe, GrubCoreStep? grub, Step hypervisor, Dom0KernelStep kernel, InitramfsStep initramfs)
+    public EspStep(Recipe recipe, GrubCoreStep? grub, Step hypervisor, Dom0KernelStep kernel, InitramfsStep initramfs, string mediumId)
         : base("esp", recipe.Boot.UefiLoader == UefiLoader.Grub ? [grub!] : [hypervisor, kernel, initramfs])
     {
         this.recipe = recipe;
@@ -31,6 +32,7 @@ public sealed class EspStep : Step
         this.hypervisor = hypervisor;
         this.kernel = kernel;
         this.initramfs = initramfs;
+        this.mediumId = mediumId;
     }
 
     public override string Kind => "esp";
@@ -81,7 +83,7 @@ public sealed class EspStep : Step
             $"entry{x.i}",
             x.e.Title,
             recipe.Hypervisor.CommandLine.Merge(x.e.XenOptions).Render(),
-            x.e.KernelOptions ?? recipe.Dom0.CommandLine)).ToArray();
+            BootConfigStep.KernelCommandLine(recipe, x.e, mediumId))).ToArray();
         int defaultIndex = xenEntries.Any(x => x.i == recipe.Boot.Default) ? recipe.Boot.Default : xenEntries[0].i;
         return new XenCfgModel(recipe.Name, $"entry{defaultIndex}", sections);
     }

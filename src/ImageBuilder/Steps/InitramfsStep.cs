@@ -7,18 +7,21 @@ using ImageBuilder.Planning;
 namespace ImageBuilder.Steps;
 
 /// <summary>
-/// The Dom0 initramfs: package roots + overlays + the device nodes the kernel needs before devtmpfs,
-/// written as a gzip-compressed newc cpio archive (initrd.gz).
+/// An initramfs (the Dom0's, or a guest's): package roots + overlays + kernel modules with their load order in
+/// <see cref="ModuleLoadList"/> + the device nodes the kernel needs before devtmpfs, written as a gzip-compressed
+/// newc cpio archive (initrd.gz).
 /// </summary>
-public sealed class InitramfsStep(DebianPackagesStep packages, IReadOnlyList<string> overlays) : Step("initramfs", packages)
+public sealed class InitramfsStep(string id, DebianPackagesStep packages, IReadOnlyList<string> overlays, KernelModulesStep? modules, IReadOnlyList<string> moduleNames)
+    : Step(id, new Step?[] { packages, modules }.OfType<Step>())
 {
     public const string InitrdGz = "initrd.gz";
+    public const string ModuleLoadList = "etc/imagebuilder/modules.load";
 
     public override string Kind => "initramfs";
 
-    public override string Description => $"initramfs from {string.Join(", ", packages.Packages)} + {overlays.Count} overlay(s)";
+    public override string Description => $"initramfs from {string.Join(", ", packages.Packages)} + {overlays.Count} overlay(s)" + (moduleNames.Count > 0 ? $" + {moduleNames.Count} module(s)" : string.Empty);
 
-    public override object Parameters => new { format = "newc+gzip", overlays = overlays.Count };
+    public override object Parameters => new { format = "newc+gzip", overlays = overlays.Count, modules = moduleNames.ToArray() };
 
     public override IEnumerable<(string Name, string HostPath)> InputPaths => overlays.Select((o, i) => ($"overlay{i}", o));
 
@@ -26,6 +29,12 @@ public sealed class InitramfsStep(DebianPackagesStep packages, IReadOnlyList<str
     {
         ArgumentNullException.ThrowIfNull(context);
         var builder = RootfsComposer.FromPackages([packages.RootIn(context)]);
+        if (modules is not null && moduleNames.Count > 0)
+        {
+            string release = KernelModulesStep.Release(context, modules.Kernel);
+            builder.AddTree(modules.Subset(context, moduleNames, $"lib/modules/{release}", ModuleLoadList));
+        }
+
         foreach (string overlay in overlays)
         {
             builder.AddOverlay(overlay);

@@ -12,12 +12,13 @@ public static class RootfsComposer
     private static readonly UnixFileMode Executable = (UnixFileMode)0x1ED; // 0755
     private static readonly UnixFileMode Regular = (UnixFileMode)0x1A4; // 0644
 
-    public static FileTree.Builder FromPackages(IEnumerable<string> packageRoots)
+    /// <param name="keepOwners">Keep the owners dpkg gave (an installed root); extracted packages belong to root.</param>
+    public static FileTree.Builder FromPackages(IEnumerable<string> packageRoots, bool keepOwners = false)
     {
         var builder = FileTree.CreateBuilder();
         foreach (string root in packageRoots)
         {
-            builder.AddTree(Without(FileTree.FromDirectory(root), Excluded));
+            builder.AddTree(Without(FileTree.FromDirectory(root, keepOwners: keepOwners), Excluded));
         }
 
         return builder;

@@ -25,11 +25,63 @@ public sealed class RecipeLoaderTests
         var recipe = result.Recipe!;
         Assert.Equal("xen-demo", recipe.Name);
         Assert.Equal("XEN_DEMO", recipe.VolumeLabel);
-        Assert.Equal("xen-hypervisor-4.17-amd64", recipe.Hypervisor.Package);
+        Assert.Null(recipe.Hypervisor.Package);
+        Assert.Equal("y", recipe.Hypervisor.Build!.Fragment.Options["CONFIG_SHADOW_PAGING"]);
         Assert.Equal("linux-image-amd64", recipe.Dom0.Kernel.Package);
-        Assert.Contains("dom0_mem=512M,max:512M", recipe.Hypervisor.CommandLine.Render(), StringComparison.Ordinal);
-        Assert.Equal(3, recipe.Boot.Entries.Length);
-        Assert.Equal(BootEntryType.Linux, recipe.Boot.Entries[2].Type);
+        Assert.Contains("dom0_mem=768M,max:768M", recipe.Hypervisor.CommandLine.Render(), StringComparison.Ordinal);
+        Assert.Equal(4, recipe.Boot.Entries.Length);
+        Assert.Equal(BootEntryType.Linux, recipe.Boot.Entries[3].Type);
+        Assert.Contains("xen-utils-4.17", recipe.Dom0.Rootfs!.Packages);
+        Assert.True(recipe.Dom0.Rootfs.Presenter);
+        Assert.Empty(recipe.Dom0.Rootfs.AuthorizedKeys);
+        Assert.Equal(["tiny", "debian", "tiny-pvh"], recipe.Guests.Select(g => g.Name));
+        Assert.Equal(512, recipe.Guests[1].Disk!.SizeMiB);
+        Assert.Equal(GuestType.Pvh, recipe.Guests[2].Type);
+        Assert.Equal(DemoMode.Unattended, recipe.Demo);
+    }
+
+    [Fact]
+    public void The_minimal_recipe_keeps_the_dom0_in_its_initramfs()
+    {
+        var result = RecipeLoader.Load(Repository.PathOf("recipes/xen-minimal.yaml"));
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal("xen-hypervisor-4.17-amd64", result.Recipe!.Hypervisor.Package);
+        Assert.Null(result.Recipe.Dom0.Rootfs);
+        Assert.Empty(result.Recipe.Guests);
+    }
+
+    [Fact]
+    public void Guest_and_demo_mistakes_are_located_and_all_reported()
+    {
+        using var dir = new TempDirectory();
+        string recipe = RecipeVariant.Write(dir, Repository.PathOf("recipes/xen-demo.yaml"), "bad-guests.yaml",
+            ("  - name: debian\n    type: pv", "  - name: tiny\n    type: qemu"),
+            ("disk: { size_mib: 512 }", "disk: { size_mib: 1 }"),
+            ("demo: unattended", "demo: sometimes"),
+            ("    presenter: true", "    presenter: true\n    ssh_authorized_keys: [\"password123\"]"));
+
+        var messages = RecipeLoader.Load(recipe).Diagnostics.Select(d => d.ToString()).ToList();
+
+        Assert.Contains(messages, m => m.Contains("guests[].type: 'qemu' is not a guest type (pv, pvh or hvm)", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("guests[].name: 'tiny' is declared twice", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("size_mib: 1 is out of range", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("demo: 'sometimes' is not a demo mode", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("ssh_authorized_keys: not a public key line", StringComparison.Ordinal));
+        Assert.All(messages, m => Assert.Matches(@"^.+bad-guests\.yaml:\d+:\d+: ", m));
+    }
+
+    [Fact]
+    public void Guests_without_a_dom0_root_filesystem_are_refused()
+    {
+        using var dir = new TempDirectory();
+        string recipe = RecipeVariant.Write(dir, Repository.PathOf("recipes/xen-minimal.yaml"), "no-rootfs.yaml",
+            ("boot:\n", "guests:\n  - name: tiny\n    packages: [busybox-static]\ndemo: unattended\n\nboot:\n"));
+
+        var messages = RecipeLoader.Load(recipe).Diagnostics.Select(d => d.ToString()).ToList();
+
+        Assert.Contains(messages, m => m.Contains("guests: guests need a Dom0 with the Xen tools; add dom0.rootfs", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("demo: the demo runs in a Dom0 root filesystem; add dom0.rootfs", StringComparison.Ordinal));
     }
 
     [Fact]

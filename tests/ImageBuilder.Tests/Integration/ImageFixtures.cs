@@ -2,21 +2,31 @@ using ImageBuilder.TestSupport;
 
 namespace ImageBuilder.Tests.Integration;
 
-/// <summary>Builds recipes/xen-demo.yaml once for a test class (sharing the repository's cache/ with README's demo).</summary>
-public sealed class DemoImageFixture : IDisposable
+/// <summary>Builds a recipe once for a test class, sharing the repository's cache/ with README's commands.</summary>
+public abstract class ImageFixture : IDisposable
 {
-    public DemoImageFixture()
+    protected ImageFixture(string name)
     {
-        Directory = new TempDirectory("ib-demo");
-        Image = DemoBuild.Build(Repository.PathOf("recipes/xen-demo.yaml"), Directory.Combine("out"), Repository.PathOf("cache"), "xen-demo");
+        Directory = new TempDirectory("ib-" + name);
+        Image = DemoBuild.Build(Repository.PathOf($"recipes/{name}.yaml"), Directory.Combine("out"), Repository.PathOf("cache"), name);
     }
 
     public TempDirectory Directory { get; }
 
     public string Image { get; }
 
-    public void Dispose() => Directory.Dispose();
+    public void Dispose()
+    {
+        Directory.Dispose();
+        GC.SuppressFinalize(this);
+    }
 }
+
+/// <summary>recipes/xen-minimal.yaml: Xen and a busybox Dom0 in RAM, the quickest full boot.</summary>
+public sealed class MinimalImageFixture() : ImageFixture("xen-minimal");
+
+/// <summary>recipes/xen-demo.yaml: the live Debian Dom0 with guests and the unattended demo.</summary>
+public sealed class LiveDemoFixture() : ImageFixture("xen-demo");
 
 internal static class DemoBuild
 {

@@ -4,10 +4,13 @@ using ImageBuilder.TestSupport;
 
 namespace ImageBuilder.Tests.Integration;
 
-/// <summary>The real thing: the demo image built from the Debian archive, read by independent tools and booted in QEMU (TCG).</summary>
+/// <summary>
+/// The boot paths: the minimal image (Xen + busybox Dom0) built from the Debian archive, read by independent tools and
+/// booted in QEMU (TCG) under both firmwares from CD and USB, through our command and through plain qemu lines.
+/// </summary>
 [Trait("Category", "Slow")]
 [Collection("qemu")]
-public sealed class DemoImageTests(DemoImageFixture demo) : IClassFixture<DemoImageFixture>
+public sealed class MinimalImageTests(MinimalImageFixture demo) : IClassFixture<MinimalImageFixture>
 {
     private const string Ovmf = "/usr/share/ovmf/OVMF.fd";
 
@@ -16,7 +19,7 @@ public sealed class DemoImageTests(DemoImageFixture demo) : IClassFixture<DemoIm
     [InlineData("bios", "usb")]
     [InlineData("uefi", "cd")]
     [InlineData("uefi", "usb")]
-    public void The_demo_image_boots_xen_and_dom0_under_every_firmware_from_cd_and_usb(string firmware, string media) =>
+    public void The_image_boots_xen_and_dom0_under_every_firmware_from_cd_and_usb(string firmware, string media) =>
         DemoBuild.Boot(demo.Image, firmware, media, demo.Directory.Combine($"serial-{firmware}-{media}.log"));
 
     [Theory]
@@ -24,7 +27,7 @@ public sealed class DemoImageTests(DemoImageFixture demo) : IClassFixture<DemoIm
     [InlineData("bios-disk", false, "-drive", "file={0},format=raw,snapshot=on")]
     [InlineData("uefi-cdrom", true, "-cdrom")]
     [InlineData("uefi-disk", true, "-drive", "file={0},format=raw,snapshot=on")]
-    public async Task The_demo_image_boots_under_plain_qemu_command_lines(string name, bool uefi, string option, string? value = null)
+    public async Task The_image_boots_under_plain_qemu_command_lines(string name, bool uefi, string option, string? value = null)
     {
         var args = new List<string> { "-accel", "tcg", "-m", "1536", "-nographic" };
         if (uefi)
@@ -63,8 +66,8 @@ public sealed class DemoImageTests(DemoImageFixture demo) : IClassFixture<DemoIm
         }
 
         Assert.Matches(@"'/\.disk/imagebuilder-[0-9a-f-]{36}'", files);
-        Assert.Contains("Volume id: XEN_DEMO", Tool.Run("isoinfo", "-d", "-i", image), StringComparison.Ordinal);
-        Assert.Equal(File.ReadAllText(image + ".sha256"), $"{DemoBuild.Sha256(image)}  xen-demo.iso\n");
+        Assert.Contains("Volume id: XEN_MINIMAL", Tool.Run("isoinfo", "-d", "-i", image), StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllText(image + ".sha256"), $"{DemoBuild.Sha256(image)}  xen-minimal.iso\n");
     }
 }
 
@@ -79,7 +82,7 @@ public sealed class XenEfiLoaderTests
     public void Xen_efi_boots_dom0_under_ovmf(string media)
     {
         using var dir = new TempDirectory("ib-xenefi");
-        string recipe = RecipeVariant.Write(dir, Repository.PathOf("recipes/xen-demo.yaml"), "xen-efi.yaml", ("name: xen-demo", "name: xen-efi"), ("uefi_loader: grub", "uefi_loader: xen-efi"));
+        string recipe = RecipeVariant.Write(dir, Repository.PathOf("recipes/xen-minimal.yaml"), "xen-efi.yaml", ("name: xen-minimal", "name: xen-efi"), ("uefi_loader: grub", "uefi_loader: xen-efi"));
 
         string image = DemoBuild.Build(recipe, dir.Combine("out"), Repository.PathOf("cache"), "xen-efi");
         string esp = dir.Combine("efi.img");
@@ -94,6 +97,7 @@ public sealed class XenEfiLoaderTests
 [Collection("qemu")]
 public sealed class DeterminismTests
 {
+    /// <summary>The full demo: Debian roots installed by mmdebstrap, squashfs, ext4, and the ISO around them.</summary>
     [Fact]
     public void Two_builds_from_empty_caches_give_identical_images()
     {

@@ -1,0 +1,62 @@
+using System.Text.Json;
+using ImageBuilder.Planning;
+using ImageBuilder.Steps;
+
+namespace ImageBuilder.Images;
+
+/// <summary>
+/// NAME.manifest.json: the image's checksum and medium id, and every Debian package in it with its exact version, per
+/// component (boot files, Dom0 initramfs, boot loader, Dom0 root, each guest).
+/// </summary>
+public static class BuildManifest
+{
+    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static string PathFor(string image) => Path.ChangeExtension(image, ".manifest.json");
+
+    public static void Write(string image, BuildResult result, Recipes.Recipe recipe, BuildSteps steps, IReadOnlyDictionary<string, string> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(steps);
+        ArgumentNullException.ThrowIfNull(outputs);
+        var lists = steps.PackageSets.Select(s => (Component: s.Id["packages/".Length..], Step: (Step)s, File: DebianPackagesStep.ManifestFile));
+        if (steps.Live is { } live)
+        {
+            lists = lists.Concat(live.PackageLists);
+        }
+
+        var components = new SortedDictionary<string, PackageEntry[]>(StringComparer.Ordinal);
+        foreach (var (component, step, file) in lists)
+        {
+            components[component] = [.. File.ReadAllLines(Path.Combine(outputs[step.Id], file)).Select(Parse)];
+        }
+
+        var manifest = new Manifest(
+            recipe.Name,
+            Path.GetFileName(image),
+            result.Sha256,
+            result.Bytes,
+            steps.MediumId.ToString("D"),
+            recipe.Epoch,
+            recipe.Hypervisor.Describe,
+            [.. recipe.Guests.Select(g => new GuestEntry(g.Name, g.TypeName, g.MemoryMiB, g.Autostart, g.Disk is null ? "initramfs" : "ext4 disk"))],
+            components);
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(manifest, Options);
+        AtomicOutput.Write(PathFor(image), s => s.Write(json));
+    }
+
+    private static PackageEntry Parse(string line)
+    {
+        string[] fields = line.Split('\t');
+        return fields.Length == 3 ? new PackageEntry(fields[0], fields[1], fields[2]) : throw new Common.ImageBuilderException($"malformed package list line: {line}");
+    }
+
+#pragma warning disable CA1819 // Serialised data.
+    private sealed record Manifest(string Name, string Image, string Sha256, long Bytes, string MediumId, long Epoch, string Hypervisor, GuestEntry[] Guests, SortedDictionary<string, PackageEntry[]> Components);
+#pragma warning restore CA1819
+
+    private sealed record GuestEntry(string Name, string Type, int MemoryMib, bool Autostart, string Root);
+
+    private sealed record PackageEntry(string Name, string Version, string Architecture);
+}

@@ -1,0 +1,98 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using ImageBuilder.Common.Processes;
+using ImageBuilder.Planning;
+using ImageBuilder.Recipes;
+
+namespace ImageBuilder.Steps;
+
+/// <summary>
+/// A Debian root filesystem installed by mmdebstrap (minbase plus the named packages, maintainer scripts run,
+/// signatures verified against the keyring). Documentation, manuals and translations are not installed, except
+/// the copyright files. SOURCE_DATE_EPOCH makes mmdebstrap drop its logs and caches that hold the clock.
+/// Output: root/ (owners and modes as dpkg set them) and packages.tsv (every installed package and version).
+/// </summary>
+public sealed class DebianRootfsStep(string name, ArchiveSpec archive, ImmutableArray<string> packages) : Step($"rootfs/{name}")
+{
+    public const string RootFolder = "root";
+    public const string ManifestFile = "packages.tsv";
+
+    private static readonly string[] DpkgOptions =
+    [
+        "path-exclude=/usr/share/doc/*",
+        "path-include=/usr/share/doc/*/copyright",
+        "path-exclude=/usr/share/man/*",
+        "path-exclude=/usr/share/info/*",
+        "path-exclude=/usr/share/locale/*",
+        "path-exclude=/usr/share/lintian/*",
+    ];
+
+    public string Name => name;
+
+    public override string Kind => "debian-rootfs";
+
+    public override int Revision => 2;
+
+    public override string Description => $"install Debian {archive.Suite} root ({name}: {string.Join(", ", packages)})";
+
+    public override object Parameters => new
+    {
+        variant = "minbase",
+        packages = packages.Order(StringComparer.Ordinal).ToArray(),
+        sources = archive.SourceLines(),
+        dpkg = DpkgOptions,
+    };
+
+    public override IEnumerable<string> Tools => ["mmdebstrap", "apt-get", "dpkg-query"];
+
+    public override IEnumerable<(string Name, string HostPath)> InputPaths => [("keyring", archive.Keyring)];
+
+    public string RootIn(StepContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Path.Combine(context.OutputOf(this), RootFolder);
+    }
+
+    public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        string root = context.Output(RootFolder);
+        var arguments = new List<string>
+        {
+            "--variant=minbase",
+            "--mode=root",
+            "--include=" + string.Join(',', packages),
+            "--keyring=" + archive.Keyring,
+            "--aptopt=Acquire::Retries \"3\"",
+            "--verbose",
+        };
+        arguments.AddRange(DpkgOptions.Select(o => "--dpkgopt=" + o));
+        arguments.Add(archive.Suite);
+        arguments.Add(root);
+        var spec = ProcessSpec.Of("mmdebstrap", arguments)
+            .WithArguments(archive.SourceLines())
+            .WithEnvironment("SOURCE_DATE_EPOCH", context.Epoch.ToString(CultureInfo.InvariantCulture))
+            .LoggingTo(context.LogFile) with
+        {
+            Hint = "check that the mirror is reachable and the package names exist in the suite (apt-cache policy NAME)",
+        };
+        await ProcessRunner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
+
+        // Files that belong to the machine that boots, not to the image. An empty machine-id (not a missing one)
+        // makes systemd generate one at boot without treating every boot as the first (presets, firstboot).
+        await File.WriteAllTextAsync(Path.Combine(root, "etc/machine-id"), string.Empty, cancellationToken).ConfigureAwait(false);
+        foreach (string file in (string[])["etc/hostname", "etc/resolv.conf", "var/lib/dbus/machine-id"])
+        {
+            string path = Path.Combine(root, file);
+            if (File.Exists(path))
+            {
+                File.Delete(path);
+            }
+        }
+
+        var query = ProcessSpec.Of("dpkg-query", "--admindir=" + Path.Combine(root, "var/lib/dpkg"), "-W", "-f", "${Package}\t${Version}\t${Architecture}\n");
+        var installed = await ProcessRunner.RunAsync(query, cancellationToken).ConfigureAwait(false);
+        var lines = installed.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal);
+        await File.WriteAllLinesAsync(context.Output(ManifestFile), lines, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,111 @@
+using System.Text.Json;
+using ImageBuilder.TestSupport;
+
+namespace ImageBuilder.Tests.Integration;
+
+/// <summary>
+/// recipes/xen-demo.yaml as a presenter gets it: the Debian Dom0 boots live from CD and from USB, starts both PV
+/// guests, skips the PVH guest (no hardware virtualisation under TCG), runs the unattended demo, and the pieces on
+/// the medium are read back by tools we did not write.
+/// </summary>
+[Trait("Category", "Slow")]
+[Collection("qemu")]
+public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemoFixture>
+{
+    private static readonly string[] Expected =
+    [
+        "IMAGEBUILDER-DOM0-READY xen=4.17.",
+        "dom0-listening-tcp: none",
+        "root@xen-demo:~#",
+        "IMAGEBUILDER-DOMU-READY name=tiny",
+        "IMAGEBUILDER-DOMU-READY name=debian",
+        "guest tiny-pvh: skipped, a pvh guest needs hardware virtualisation",
+        "demo: save of tiny took",
+        "downtime seen by the guest:",
+        "IMAGEBUILDER-DEMO-DONE",
+    ];
+
+    [Theory]
+    [InlineData("bios", "cd")]
+    [InlineData("uefi", "usb")]
+    public void The_live_dom0_boots_runs_both_guests_and_the_demo_without_a_keystroke(string firmware, string media)
+    {
+        string log = demo.Directory.Combine($"live-{firmware}-{media}.log");
+
+        var boot = ImageBuilderCli.Run(["boot", demo.Image, "--firmware", firmware, "--media", media, "--timeout", "900", "--log", log, .. Expected.SelectMany(m => new[] { "--expect", m })]);
+
+        Assert.True(boot.ExitCode == 0, boot.StandardOutput + boot.StandardError);
+        string serial = File.ReadAllText(log);
+        Assert.Matches(@"demo: save of tiny took [0-9.]+ s \([0-9]+ MiB\), restore took [0-9.]+ s", serial);
+        Assert.Matches(@"downtime seen by the guest: [0-9]+ ms", serial);
+        Assert.DoesNotContain("IMAGEBUILDER-DOMU-READY name=tiny-pvh", serial, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_dom0_root_has_the_xen_tools_a_locked_root_and_no_ssh_server()
+    {
+        string squashfs = Extract("/live/dom0.squashfs");
+
+        string listing = Tool.Run("unsquashfs", "-lln", "-d", "", squashfs);
+        string shadow = Tool.Run("unsquashfs", "-cat", squashfs, "/etc/shadow");
+        string xenDefaults = Tool.Run("unsquashfs", "-cat", squashfs, "/etc/default/xen");
+
+        Assert.Contains(" /usr/sbin/xl", listing, StringComparison.Ordinal);
+        Assert.Contains(" /etc/init.d/xen", listing, StringComparison.Ordinal);
+        Assert.Contains(" /usr/local/bin/xen-demo", listing, StringComparison.Ordinal);
+        Assert.Matches(@"-rw-r----- 0/42 .* /etc/shadow", listing);
+        Assert.Matches("(?m)^root:[*!]", shadow);
+        Assert.DoesNotContain("/usr/sbin/sshd", listing, StringComparison.Ordinal);
+        Assert.Contains("--log=guest", xenDefaults, StringComparison.Ordinal);
+        Assert.Matches(@"/usr/lib/modules/[^/]+/kernel/drivers/net/xen-netback/xen-netback\.ko", listing);
+    }
+
+    [Fact]
+    public void The_guest_disk_is_a_clean_ext4_filesystem_holding_debian()
+    {
+        string guests = Extract("/live/guests.squashfs");
+        string into = demo.Directory.Combine("guests");
+        Tool.Run("unsquashfs", "-no-xattrs", "-d", into, guests);
+        string disk = Path.Combine(into, "usr/lib/imagebuilder/guests/debian/disk.ext4");
+
+        var fsck = Tool.RunUnchecked("e2fsck", "-f", "-n", disk);
+        string osRelease = Tool.Run("debugfs", "-R", "cat /etc/os-release", disk);
+        string config = File.ReadAllText(Path.Combine(into, "etc/xen/imagebuilder/debian.cfg"));
+
+        Assert.True(fsck.ExitCode == 0, fsck.StandardOutput + fsck.StandardError);
+        Assert.Contains("Debian GNU/Linux 12", osRelease, StringComparison.Ordinal);
+        Assert.Contains("type = \"pv\"", config, StringComparison.Ordinal);
+        Assert.Contains("target=/var/lib/imagebuilder/guests/debian.ext4", config, StringComparison.Ordinal);
+        Assert.Contains("bridge=xenbr0", config, StringComparison.Ordinal);
+        Assert.Contains("type = \"pvh\"", File.ReadAllText(Path.Combine(into, "etc/xen/imagebuilder/tiny-pvh.cfg")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_manifest_lists_every_package_of_dom0_and_the_guests_with_the_image_checksum()
+    {
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(demo.Image, ".manifest.json")));
+        var root = manifest.RootElement;
+        var components = root.GetProperty("components");
+        string[] Names(string component) => [.. components.GetProperty(component).EnumerateArray().Select(p => p.GetProperty("name").GetString()!)];
+
+        Assert.Equal(DemoBuild.Sha256(demo.Image), root.GetProperty("sha256").GetString());
+        Assert.Contains("xen-utils-4.17", Names("dom0"));
+        Assert.Contains("systemd", Names("dom0"));
+        Assert.Contains("systemd", Names("guest-debian"));
+        Assert.Contains("busybox-static", Names("guest-tiny"));
+        Assert.Contains("linux-image-amd64", Names("boot"));
+        Assert.True(Names("dom0").Length > 100, $"only {Names("dom0").Length} packages listed for dom0");
+        Assert.All(components.GetProperty("dom0").EnumerateArray(), p => Assert.False(string.IsNullOrEmpty(p.GetProperty("version").GetString())));
+    }
+
+    private string Extract(string path)
+    {
+        string target = demo.Directory.Combine(Path.GetFileName(path));
+        if (!File.Exists(target))
+        {
+            Tool.Run("xorriso", "-osirrox", "on", "-indev", demo.Image, "-extract", path, target);
+        }
+
+        return target;
+    }
+}
