@@ -67,7 +67,7 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
         string disk = Path.Combine(into, "usr/lib/imagebuilder/guests/debian/disk.ext4");
 
         var fsck = Tool.RunUnchecked("e2fsck", "-f", "-n", disk);
-        string osRelease = Tool.Run("debugfs", "-R", "cat /etc/os-release", disk);
+        string osRelease = Tool.Run("debugfs", "-R", "cat /usr/lib/os-release", disk);
         string config = File.ReadAllText(Path.Combine(into, "etc/xen/imagebuilder/debian.cfg"));
 
         Assert.True(fsck.ExitCode == 0, fsck.StandardOutput + fsck.StandardError);
