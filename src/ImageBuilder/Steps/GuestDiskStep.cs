@@ -32,6 +32,8 @@ public sealed class GuestDiskStep(Recipe recipe, GuestSpec guest, DebianRootfsSt
 
     public override IEnumerable<string> Tools => ["mke2fs", "debugfs"];
 
+    public override int Revision => 2;
+
     public override IEnumerable<(string Name, string HostPath)> InputPaths => guest.Overlays.Select((o, i) => ($"overlay{i}", o));
 
     private Guid Uuid => Gpt.DeterministicGuid($"{recipe.Name}/{recipe.Epoch}/guest/{guest.Name}/disk");
@@ -70,7 +72,8 @@ public sealed class GuestDiskStep(Recipe recipe, GuestSpec guest, DebianRootfsSt
         var commands = new StringBuilder();
         foreach (string path in tree.All.Select(e => "/" + e.Path).Prepend("/"))
         {
-            string quoted = "\"" + path.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+            // debugfs takes everything between the quotes as is (systemd's unit names hold backslashes).
+            string quoted = "\"" + path + "\"";
             foreach (string field in (string[])["atime", "mtime", "ctime"])
             {
                 commands.Append(CultureInfo.InvariantCulture, $"sif {quoted} {field} @{epoch}\n");
@@ -80,9 +83,16 @@ public sealed class GuestDiskStep(Recipe recipe, GuestSpec guest, DebianRootfsSt
         string commandFile = context.Output("times.debugfs");
         await File.WriteAllTextAsync(commandFile, commands.ToString(), cancellationToken).ConfigureAwait(false);
         var debugfs = ProcessSpec.Of("debugfs", "-w", "-f", commandFile, image)
-            .WithEnvironment("E2FSPROGS_FAKE_TIME", epoch)
-            .LoggingTo(context.LogFile);
-        await ProcessRunner.RunAsync(debugfs, cancellationToken).ConfigureAwait(false);
+            .WithEnvironment("E2FSPROGS_FAKE_TIME", epoch);
+        var result = await ProcessRunner.RunAsync(debugfs, cancellationToken).ConfigureAwait(false);
+
+        // debugfs exits 0 even when a command fails; a path it could not set would keep the build's clock.
+        var failures = result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => !l.StartsWith("debugfs ", StringComparison.Ordinal)).ToList();
+        if (failures.Count > 0)
+        {
+            throw new Common.ImageBuilderException($"debugfs could not set the times of {failures.Count / 3} path(s) in {Image}: {string.Join("; ", failures.Take(3))}");
+        }
         File.Delete(commandFile);
     }
 }
