@@ -27,7 +27,7 @@ public sealed class Dom0ImageStep(DebianRootfsStep rootfs, KernelModulesStep mod
 
     public override IEnumerable<string> Tools => ["gensquashfs"];
 
-    public override IEnumerable<(string Name, string HostPath)> InputPaths => spec.Overlays.Select((o, i) => ($"overlay{i}", o));
+    public override IEnumerable<(string Name, string HostPath)> InputPaths => RootfsComposer.OverlayInputs(spec.Overlays);
 
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
@@ -35,10 +35,7 @@ public sealed class Dom0ImageStep(DebianRootfsStep rootfs, KernelModulesStep mod
         string release = KernelModulesStep.Release(context, modules.Kernel);
         var builder = RootfsComposer.FromPackages([rootfs.RootIn(context)], keepOwners: true)
             .AddTree(modules.Tree(context, $"usr/lib/modules/{release}"));
-        foreach (string overlay in spec.Overlays)
-        {
-            builder.AddOverlay(overlay);
-        }
+        builder.AddOverlays(spec.Overlays);
 
         LiveSystemFiles.Add(builder, spec.Hostname, spec.Presenter, spec.AuthorizedKeys);
         await SquashfsImage.WriteAsync(builder.ToTree(), context.Output(Image), context, cancellationToken).ConfigureAwait(false);

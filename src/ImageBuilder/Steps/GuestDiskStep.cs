@@ -34,7 +34,7 @@ public sealed class GuestDiskStep(Recipe recipe, GuestSpec guest, DebianRootfsSt
 
     public override int Revision => 2;
 
-    public override IEnumerable<(string Name, string HostPath)> InputPaths => guest.Overlays.Select((o, i) => ($"overlay{i}", o));
+    public override IEnumerable<(string Name, string HostPath)> InputPaths => RootfsComposer.OverlayInputs(guest.Overlays);
 
     private Guid Uuid => Gpt.DeterministicGuid($"{recipe.Name}/{recipe.Epoch}/guest/{guest.Name}/disk");
 
@@ -42,10 +42,7 @@ public sealed class GuestDiskStep(Recipe recipe, GuestSpec guest, DebianRootfsSt
     {
         ArgumentNullException.ThrowIfNull(context);
         var builder = RootfsComposer.FromPackages([rootfs.RootIn(context)], keepOwners: true);
-        foreach (string overlay in guest.Overlays)
-        {
-            builder.AddOverlay(overlay);
-        }
+        builder.AddOverlays(guest.Overlays);
 
         builder.AddFile("etc/fstab", FileContent.FromText("/dev/xvda\t/\text4\trw,relatime\t0\t1\n"));
         LiveSystemFiles.Add(builder, guest.Name, recipe.Dom0.Rootfs?.Presenter ?? false, []);

@@ -23,7 +23,7 @@ public sealed class InitramfsStep(string id, DebianPackagesStep packages, IReadO
 
     public override object Parameters => new { format = "newc+gzip", overlays = overlays.Count, modules = moduleNames.ToArray() };
 
-    public override IEnumerable<(string Name, string HostPath)> InputPaths => overlays.Select((o, i) => ($"overlay{i}", o));
+    public override IEnumerable<(string Name, string HostPath)> InputPaths => RootfsComposer.OverlayInputs(overlays);
 
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
@@ -35,10 +35,7 @@ public sealed class InitramfsStep(string id, DebianPackagesStep packages, IReadO
             builder.AddTree(modules.Subset(context, moduleNames, $"lib/modules/{release}", ModuleLoadList));
         }
 
-        foreach (string overlay in overlays)
-        {
-            builder.AddOverlay(overlay);
-        }
+        builder.AddOverlays(overlays);
 
         foreach (string dir in (string[])["dev", "proc", "sys", "tmp", "run", "root"])
         {

@@ -24,6 +24,22 @@ public static class RootfsComposer
         return builder;
     }
 
+    /// <summary>Adds overlays in order (later wins).</summary>
+    public static FileTree.Builder AddOverlays(this FileTree.Builder builder, IEnumerable<string> overlayDirectories)
+    {
+        ArgumentNullException.ThrowIfNull(overlayDirectories);
+        foreach (string overlay in overlayDirectories)
+        {
+            builder.AddOverlay(overlay);
+        }
+
+        return builder;
+    }
+
+    /// <summary>Overlays as a step's key inputs: their content counts, in order, not where they are.</summary>
+    public static IEnumerable<(string Name, string HostPath)> OverlayInputs(IEnumerable<string> overlayDirectories) =>
+        overlayDirectories.Select((o, i) => ($"overlay{i}", o));
+
     /// <summary>
     /// Adds an overlay from the source tree. Its modes are normalised to 0755/0644 by the executable bit, as git
     /// records them, so a checkout's umask cannot change the image.
