@@ -22,7 +22,7 @@ public sealed class Dom0ImageStep(DebianRootfsStep rootfs, KernelModulesStep mod
         spec.Presenter,
         keys = spec.AuthorizedKeys.ToArray(),
         overlays = spec.Overlays.Length,
-        compressor = SquashfsImage.Compressor + ":" + SquashfsImage.CompressorOptions,
+        compressor = SquashfsImage.Settings,
     };
 
     public override IEnumerable<string> Tools => ["gensquashfs"];

@@ -42,7 +42,7 @@ public sealed class GuestsImageStep : Step
 
     public override string Description => $"guest images and xl configs ({string.Join(", ", recipe.Guests.Select(g => g.Name))})";
 
-    public override object Parameters => new { configs = recipe.Guests.Select(Model).ToArray(), list = GuestListText(), compressor = SquashfsImage.Compressor + ":" + SquashfsImage.CompressorOptions };
+    public override object Parameters => new { configs = recipe.Guests.Select(Model).ToArray(), list = GuestListText(), compressor = SquashfsImage.Settings };
 
     public override IEnumerable<string> Tools => ["gensquashfs"];
 

@@ -18,6 +18,9 @@ public static class SquashfsImage
     // gensquashfs defaults to level 15: 4x the time of level 8 for ~5 % less size on a Dom0 root.
     public const string CompressorOptions = "level=8";
 
+    /// <summary>What a step's key records about how its image is compressed.</summary>
+    public const string Settings = Compressor + ":" + CompressorOptions;
+
     public static async Task WriteAsync(FileTree tree, string image, StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tree);
