@@ -1,6 +1,5 @@
 using System.Text.Json;
 using ImageBuilder.Planning;
-using ImageBuilder.Steps;
 
 namespace ImageBuilder.Images;
 
@@ -20,14 +19,8 @@ public static class BuildManifest
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(steps);
         ArgumentNullException.ThrowIfNull(outputs);
-        var lists = steps.PackageSets.Select(s => (Component: s.Id["packages/".Length..], Step: (Step)s, File: DebianPackagesStep.ManifestFile));
-        if (steps.Live is { } live)
-        {
-            lists = lists.Concat(live.PackageLists);
-        }
-
         var components = new SortedDictionary<string, PackageEntry[]>(StringComparer.Ordinal);
-        foreach (var (component, step, file) in lists)
+        foreach (var (component, step, file) in steps.PackageLists)
         {
             components[component] = [.. File.ReadAllLines(Path.Combine(outputs[step.Id], file)).Select(Parse)];
         }

@@ -43,9 +43,9 @@ public static class LiveImageLayout
             builder.AddFile(EspImagePath, FileContent.FromFile(Out(esp, EspStep.EspImage)));
         }
 
-        foreach (var set in steps.PackageSets)
+        foreach (var (component, step, file) in steps.PackageLists)
         {
-            builder.AddFile($".disk/packages-{set.Id["packages/".Length..]}.tsv", FileContent.FromFile(Out(set, DebianPackagesStep.ManifestFile)));
+            builder.AddFile($".disk/packages-{component}.tsv", FileContent.FromFile(Out(step, file)));
         }
 
         if (steps.Live is { } live)
@@ -62,10 +62,6 @@ public static class LiveImageLayout
             layers.Add(Dom0ImageStep.Image);
             builder.AddFile($"boot/grub/{BootConfigStep.MediumCfg}", FileContent.FromText($"set imagebuilder_medium={steps.MediumId:D}\n"));
             builder.AddFile($"{LiveFolder}/layers", FileContent.FromText(string.Concat(layers.Select(l => l + "\n"))));
-            foreach (var (component, step, file) in live.PackageLists)
-            {
-                builder.AddFile($".disk/packages-{component.Replace('/', '-')}.tsv", FileContent.FromFile(Out(step, file)));
-            }
         }
 
         return builder.ToTree();

@@ -47,6 +47,10 @@ public sealed record BuildSteps(
 
     public IEnumerable<DebianPackagesStep> PackageSets => new[] { BootPackages, InitramfsPackages, LoaderPackages }.OfType<DebianPackagesStep>();
 
+    /// <summary>Every package list in the image by component (boot, initramfs, loader, dom0, guest-NAME): the manifest's and .disk/'s.</summary>
+    public IEnumerable<(string Component, Step Step, string File)> PackageLists =>
+        PackageSets.Select(s => (s.Id["packages/".Length..], (Step)s, DebianPackagesStep.ManifestFile)).Concat(Live?.PackageLists ?? []);
+
     public static BuildSteps For(Recipe recipe, ToolVersions tools)
     {
         ArgumentNullException.ThrowIfNull(recipe);
