@@ -45,21 +45,7 @@ public sealed class DebianPackagesStep(string set, ArchiveSpec archive, Immutabl
     {
         ArgumentNullException.ThrowIfNull(context);
         string root = context.Output(RootFolder);
-        var spec = ProcessSpec.Of(
-                "mmdebstrap",
-                "--variant=extract",
-                "--include=" + string.Join(',', packages),
-                "--keyring=" + archive.Keyring,
-                "--aptopt=Acquire::Retries \"3\"",
-                "--skip=cleanup/apt/cache",
-                "--verbose",
-                archive.Suite,
-                root)
-            .WithArguments(archive.SourceLines())
-            .LoggingTo(context.LogFile) with
-        {
-            Hint = "check that the mirror is reachable and the package names exist in the suite (apt-cache policy NAME)",
-        };
+        var spec = Mmdebstrap.Command(archive, "extract", packages, root, ["--skip=cleanup/apt/cache"], context.LogFile);
         await ProcessRunner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
 
         string archives = Path.Combine(root, "var/cache/apt/archives");

@@ -57,25 +57,8 @@ public sealed class DebianRootfsStep(string name, ArchiveSpec archive, Immutable
     {
         ArgumentNullException.ThrowIfNull(context);
         string root = context.Output(RootFolder);
-        var arguments = new List<string>
-        {
-            "--variant=minbase",
-            "--mode=root",
-            "--include=" + string.Join(',', packages),
-            "--keyring=" + archive.Keyring,
-            "--aptopt=Acquire::Retries \"3\"",
-            "--verbose",
-        };
-        arguments.AddRange(DpkgOptions.Select(o => "--dpkgopt=" + o));
-        arguments.Add(archive.Suite);
-        arguments.Add(root);
-        var spec = ProcessSpec.Of("mmdebstrap", arguments)
-            .WithArguments(archive.SourceLines())
-            .WithEnvironment("SOURCE_DATE_EPOCH", context.Epoch.ToString(CultureInfo.InvariantCulture))
-            .LoggingTo(context.LogFile) with
-        {
-            Hint = "check that the mirror is reachable and the package names exist in the suite (apt-cache policy NAME)",
-        };
+        var spec = Mmdebstrap.Command(archive, "minbase", packages, root, ["--mode=root", .. DpkgOptions.Select(o => "--dpkgopt=" + o)], context.LogFile)
+            .WithEnvironment("SOURCE_DATE_EPOCH", context.Epoch.ToString(CultureInfo.InvariantCulture));
         await ProcessRunner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
 
         // Files that belong to the machine that boots, not to the image. An empty machine-id (not a missing one)
