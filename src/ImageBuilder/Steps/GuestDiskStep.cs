@@ -88,8 +88,9 @@ public sealed class GuestDiskStep(Recipe recipe, GuestSpec guest, DebianRootfsSt
             .Where(l => !l.StartsWith("debugfs ", StringComparison.Ordinal)).ToList();
         if (failures.Count > 0)
         {
-            throw new Common.ImageBuilderException($"debugfs could not set the times of {failures.Count / 3} path(s) in {Image}: {string.Join("; ", failures.Take(3))}");
+            throw new Common.ImageBuilderException($"debugfs could not set inode times in {Image} ({failures.Count} error line(s)): {string.Join("; ", failures.Take(3))}");
         }
+
         File.Delete(commandFile);
     }
 }
