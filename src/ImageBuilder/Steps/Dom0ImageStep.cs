@@ -32,9 +32,8 @@ public sealed class Dom0ImageStep(DebianRootfsStep rootfs, KernelModulesStep mod
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        string release = KernelModulesStep.Release(context, modules.Kernel);
         var builder = RootfsComposer.FromPackages([rootfs.RootIn(context)], keepOwners: true)
-            .AddTree(modules.Tree(context, $"usr/lib/modules/{release}"));
+            .AddTree(modules.Tree(context, "usr/lib/modules"));
         builder.AddOverlays(spec.Overlays);
 
         LiveSystemFiles.Add(builder, spec.Hostname, spec.Presenter, spec.AuthorizedKeys);

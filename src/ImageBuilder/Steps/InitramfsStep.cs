@@ -31,8 +31,7 @@ public sealed class InitramfsStep(string id, DebianPackagesStep packages, IReadO
         var builder = RootfsComposer.FromPackages([packages.RootIn(context)]);
         if (modules is not null && moduleNames.Count > 0)
         {
-            string release = KernelModulesStep.Release(context, modules.Kernel);
-            builder.AddTree(modules.Subset(context, moduleNames, $"lib/modules/{release}", ModuleLoadList));
+            builder.AddTree(modules.Subset(context, moduleNames, "lib/modules", ModuleLoadList));
         }
 
         builder.AddOverlays(overlays);

@@ -13,8 +13,6 @@ public sealed class KernelModulesStep(DebianPackagesStep packages, Dom0KernelSte
 {
     private const string IndexFolder = "index";
 
-    public Dom0KernelStep Kernel => kernel;
-
     public override string Kind => "kernel-modules";
 
     public override string Description => "kernel module index (depmod)";
@@ -23,11 +21,8 @@ public sealed class KernelModulesStep(DebianPackagesStep packages, Dom0KernelSte
 
     public override IEnumerable<string> Tools => ["depmod"];
 
-    public static string Release(StepContext context, Dom0KernelStep kernel)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return File.ReadAllText(Path.Combine(context.OutputOf(kernel), Dom0KernelStep.Release)).Trim();
-    }
+    private static string Release(StepContext context, Dom0KernelStep kernel) =>
+        File.ReadAllText(Path.Combine(context.OutputOf(kernel), Dom0KernelStep.Release)).Trim();
 
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
@@ -60,22 +55,27 @@ public sealed class KernelModulesStep(DebianPackagesStep packages, Dom0KernelSte
         }
     }
 
-    /// <summary>The modules and their index as a tree under <paramref name="prefix"/> (e.g. usr/lib/modules/RELEASE).</summary>
-    public FileTree Tree(StepContext context, string prefix)
+    /// <summary>The modules and their index as a tree under <paramref name="modulesRoot"/>/RELEASE (e.g. usr/lib/modules).</summary>
+    public FileTree Tree(StepContext context, string modulesRoot)
     {
         ArgumentNullException.ThrowIfNull(context);
         string release = Release(context, kernel);
+        string prefix = $"{modulesRoot}/{release}";
         return FileTree.CreateBuilder()
             .AddHostDirectory(packages.RootIn(context, "lib", "modules", release), prefix)
             .AddHostDirectory(IndexOf(context, release), prefix)
             .ToTree();
     }
 
-    /// <summary>Only the given modules and what they need, plus a load-order list at <paramref name="loadList"/>.</summary>
-    public FileTree Subset(StepContext context, IEnumerable<string> names, string prefix, string loadList)
+    /// <summary>
+    /// Only the given modules and what they need, under <paramref name="modulesRoot"/>/RELEASE, plus a load-order list at
+    /// <paramref name="loadList"/>.
+    /// </summary>
+    public FileTree Subset(StepContext context, IEnumerable<string> names, string modulesRoot, string loadList)
     {
         ArgumentNullException.ThrowIfNull(context);
         string release = Release(context, kernel);
+        string prefix = $"{modulesRoot}/{release}";
         string root = packages.RootIn(context, "lib", "modules", release);
         var order = ModuleIndex.Read(IndexOf(context, release)).LoadOrder(names);
         var builder = FileTree.CreateBuilder();
