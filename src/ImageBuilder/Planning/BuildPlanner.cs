@@ -8,12 +8,13 @@ namespace ImageBuilder.Planning;
 /// <summary>The live system's steps: the Dom0 root on squashfs and, when the recipe has guests, their images.</summary>
 public sealed record LiveSteps(
     KernelModulesStep Modules,
+    XenToolsStep? Tools,
     DebianRootfsStep Dom0Rootfs,
     Dom0ImageStep Dom0Image,
     ImmutableArray<GuestSteps> Guests,
     GuestsImageStep? GuestsImage)
 {
-    public IEnumerable<Step> All => new Step?[] { Modules, Dom0Rootfs, Dom0Image }.Concat(Guests.SelectMany(g => new[] { g.Packages, g.Image })).Append(GuestsImage).OfType<Step>();
+    public IEnumerable<Step> All => new Step?[] { Modules, Tools, Dom0Rootfs, Dom0Image }.Concat(Guests.SelectMany(g => new[] { g.Packages, g.Image })).Append(GuestsImage).OfType<Step>();
 
     /// <summary>The package lists of the live system, by what they describe (the manifest's components).</summary>
     public IEnumerable<(string Component, Step Step, string File)> PackageLists =>
@@ -63,7 +64,8 @@ public sealed record BuildSteps(
         var kernel = new Dom0KernelStep(boot, recipe.Dom0.Kernel.Package);
         var modules = recipe.Dom0.Initramfs.Modules.IsEmpty && recipe.Dom0.Rootfs is null ? null : new KernelModulesStep(boot, kernel);
         var initramfs = new InitramfsStep("initramfs", initramfsPackages, recipe.Dom0.Initramfs.Overlays, modules, recipe.Dom0.Initramfs.Modules);
-        var live = recipe.Dom0.Rootfs is { } rootfs ? LiveStepsFor(recipe, rootfs, kernel, modules!, initramfs, initramfsPackages) : null;
+        var dom0Tools = recipe.Dom0.Tools is { } toolsSpec ? ToolsStepFor(recipe, toolsSpec, source) : null;
+        var live = recipe.Dom0.Rootfs is { } rootfs ? LiveStepsFor(recipe, rootfs, kernel, modules!, initramfs, initramfsPackages, dom0Tools) : null;
         var bootConfig = new BootConfigStep(recipe);
 
         // The medium's identity follows its content: a stick holding another build has another id.
@@ -90,15 +92,23 @@ public sealed record BuildSteps(
         return new BuildSteps(boot, initramfsPackages, loader, source, hypervisor, kernel, initramfs, live, bootConfig, grubBios, grubEfiStep, esp, mediumId);
     }
 
-    private static LiveSteps LiveStepsFor(Recipe recipe, RootfsSpec rootfs, Dom0KernelStep kernel, KernelModulesStep modules, InitramfsStep liveInitramfs, DebianPackagesStep initramfsPackages)
+    /// <summary>The tools build shares the hypervisor's source step when the recipe gives no source of its own.</summary>
+    private static XenToolsStep ToolsStepFor(Recipe recipe, ToolsSpec tools, SourceStep? hypervisorSource)
+    {
+        var source = hypervisorSource is not null && ReferenceEquals(hypervisorSource.Source, tools.Source) ? hypervisorSource : new SourceStep("xen-tools", tools.Source);
+        var buildRoot = new DebianRootfsStep("xen-tools-build", recipe.Archive, tools.BuildPackages);
+        return new XenToolsStep(source, buildRoot, tools.Options);
+    }
+
+    private static LiveSteps LiveStepsFor(Recipe recipe, RootfsSpec rootfs, Dom0KernelStep kernel, KernelModulesStep modules, InitramfsStep liveInitramfs, DebianPackagesStep initramfsPackages, XenToolsStep? tools)
     {
         // SSH is installed only to be used with keys; without keys it is not installed by us (and masked if asked for).
         var dom0Packages = rootfs.AuthorizedKeys.IsEmpty ? rootfs.Packages : rootfs.Packages.Add("openssh-server");
-        var dom0Rootfs = new DebianRootfsStep("dom0", recipe.Archive, [.. dom0Packages.Distinct()]);
-        var dom0Image = new Dom0ImageStep(dom0Rootfs, modules, rootfs);
+        var dom0Rootfs = new DebianRootfsStep("dom0", recipe.Archive, [.. dom0Packages.Distinct()], tools);
+        var dom0Image = new Dom0ImageStep(dom0Rootfs, modules, rootfs, tools);
         if (recipe.Guests.IsEmpty)
         {
-            return new LiveSteps(modules, dom0Rootfs, dom0Image, [], null);
+            return new LiveSteps(modules, tools, dom0Rootfs, dom0Image, [], null);
         }
 
         var guests = ImmutableArray.CreateBuilder<GuestSteps>();
@@ -120,6 +130,6 @@ public sealed record BuildSteps(
         }
 
         var guestsImage = new GuestsImageStep(recipe, kernel, liveInitramfs, guests.ToDictionary(g => g.Name, g => g.Image, StringComparer.Ordinal));
-        return new LiveSteps(modules, dom0Rootfs, dom0Image, guests.ToImmutable(), guestsImage);
+        return new LiveSteps(modules, tools, dom0Rootfs, dom0Image, guests.ToImmutable(), guestsImage);
     }
 }

@@ -62,7 +62,14 @@ public sealed record HypervisorSpec(string? Package, Hv.Kernel.Sources.SourceSpe
 /// The Dom0: a kernel, an initramfs and, when <see cref="Rootfs"/> is given, a Debian root filesystem on squashfs that the
 /// initramfs finds on the medium and boots (a live system); without it the initramfs is the whole Dom0.
 /// </summary>
-public sealed record Dom0Spec(KernelSpec Kernel, string CommandLine, InitramfsSpec Initramfs, RootfsSpec? Rootfs);
+public sealed record Dom0Spec(KernelSpec Kernel, string CommandLine, InitramfsSpec Initramfs, RootfsSpec? Rootfs)
+{
+    /// <summary>The Xen tools compiled from source into the root filesystem, instead of Debian's xen-utils; null to use the packages.</summary>
+    public ToolsSpec? Tools { get; init; }
+}
+
+/// <summary>The Xen Dom0 tools compiled from <see cref="Source"/> in a build root of <see cref="BuildPackages"/> from the recipe's archive.</summary>
+public sealed record ToolsSpec(Hv.Kernel.Sources.SourceSpec Source, Hv.Kernel.Build.XenToolsOptions Options, ImmutableArray<string> BuildPackages);
 
 public sealed record KernelSpec(string Package);
 

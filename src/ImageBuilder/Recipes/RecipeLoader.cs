@@ -29,7 +29,8 @@ public static partial class RecipeLoader
     private static readonly string[] SourceKeys = ["debian", "local", "tarball"];
     private static readonly string[] TarballKeys = ["url", "sha256"];
     private static readonly string[] DebianSourceKeys = ["package", "version"];
-    private static readonly string[] Dom0Keys = ["kernel", "command_line", "initramfs", "rootfs"];
+    private static readonly string[] Dom0Keys = ["kernel", "command_line", "initramfs", "rootfs", "tools"];
+    private static readonly string[] ToolsKeys = ["source", "configure", "services", "build_packages", "jobs"];
     private static readonly string[] KernelKeys = ["package"];
     private static readonly string[] InitramfsKeys = ["packages", "overlays", "modules"];
     private static readonly string[] RootfsKeys = ["packages", "overlays", "hostname", "presenter", "ssh_authorized_keys"];
@@ -83,7 +84,7 @@ public static partial class RecipeLoader
         long? epoch = root.Integer("epoch", required: sourceDateEpoch is null, min: 0, max: 4_102_444_800);
         var archive = ReadArchive(root.Mapping("archive", required: true));
         var hypervisor = ReadHypervisor(root.Mapping("hypervisor", required: true), archive, baseDirectory);
-        var dom0 = ReadDom0(root.Mapping("dom0", required: true), baseDirectory);
+        var dom0 = ReadDom0(root.Mapping("dom0", required: true), archive, hypervisor, baseDirectory);
         var boot = ReadBoot(root.Mapping("boot", required: true));
         var guests = ReadGuests(root, baseDirectory);
         string? demoText = root.String("demo", check: v => v is "off" or "interactive" or "unattended" ? null : $"'{v}' is not a demo mode (off, interactive or unattended)");
@@ -231,7 +232,7 @@ public static partial class RecipeLoader
             tarball.Finish(TarballKeys);
             if (result is not null)
             {
-                map.Sink.Error(tarball.Node, "hypervisor.source: give one of debian, tarball or local");
+                map.Sink.Error(tarball.Node, $"{map.Section}: give one of debian, tarball or local");
             }
             else if (url is not null && sha is not null)
             {
@@ -245,11 +246,11 @@ public static partial class RecipeLoader
             string full = Path.GetFullPath(Path.Combine(baseDirectory, local ?? string.Empty));
             if (result is not null)
             {
-                map.Sink.Error(localNode, "hypervisor.source: give one of debian, tarball or local");
+                map.Sink.Error(localNode, $"{map.Section}: give one of debian, tarball or local");
             }
             else if (!Directory.Exists(Path.Combine(full, "xen")))
             {
-                map.Sink.Error(localNode, $"hypervisor.source.local: '{local}' is not a Xen source tree (no xen/ folder; paths are relative to the recipe's folder)");
+                map.Sink.Error(localNode, $"{map.Qualified("local")}: '{local}' is not a Xen source tree (no xen/ folder; paths are relative to the recipe's folder)");
             }
             else
             {
@@ -260,13 +261,13 @@ public static partial class RecipeLoader
         map.Finish(SourceKeys);
         if (result is null && !map.Has("debian") && !map.Has("local") && !map.Has("tarball"))
         {
-            map.Sink.Error(map.Node, "hypervisor.source: give debian: { package, version }, tarball: { url, sha256 } or local: PATH");
+            map.Sink.Error(map.Node, $"{map.Section}: give debian: {{ package, version }}, tarball: {{ url, sha256 }} or local: PATH");
         }
 
         return result;
     }
 
-    private static Dom0Spec? ReadDom0(YamlMappingReader? map, string baseDirectory)
+    private static Dom0Spec? ReadDom0(YamlMappingReader? map, ArchiveSpec? archive, HypervisorSpec? hypervisor, string baseDirectory)
     {
         if (map is null)
         {
@@ -322,8 +323,74 @@ public static partial class RecipeLoader
             rootfs = new RootfsSpec(packages, overlays, hostname, presenter, [.. keys]);
         }
 
+        var tools = map.Mapping("tools") is { } toolsMap ? ReadTools(toolsMap, archive, hypervisor, baseDirectory) : null;
+        if (map.NodeOf("tools") is { } toolsNode)
+        {
+            if (rootfs is null)
+            {
+                map.Sink.Error(toolsNode, "dom0.tools: the compiled tools are installed into the Dom0 root filesystem; add dom0.rootfs");
+            }
+            else if (rootfs.Packages.FirstOrDefault(p => p.StartsWith("xen-utils", StringComparison.Ordinal)) is { } packaged)
+            {
+                map.Sink.Error(toolsNode, $"dom0.tools: dom0.rootfs.packages lists '{packaged}', Debian's build of the tools the recipe compiles; remove one of them");
+            }
+        }
+
         map.Finish(Dom0Keys);
-        return kernelPackage is null || initramfs is null ? null : new Dom0Spec(new KernelSpec(kernelPackage), commandLine, initramfs, rootfs);
+        return kernelPackage is null || initramfs is null ? null : new Dom0Spec(new KernelSpec(kernelPackage), commandLine, initramfs, rootfs) { Tools = tools };
+    }
+
+    private static ToolsSpec? ReadTools(YamlMappingReader map, ArchiveSpec? archive, HypervisorSpec? hypervisor, string baseDirectory)
+    {
+        SourceSpec? source = map.Has("source") ? ReadSource(map.Mapping("source"), archive, baseDirectory) : hypervisor?.Source;
+        if (!map.Has("source") && hypervisor is { Source: null })
+        {
+            map.Sink.Error(map.Node, "dom0.tools: give a source; the hypervisor comes from a binary package, so there is no source to share");
+        }
+
+        var configure = new List<string>();
+        foreach (var (node, value) in map.StringList("configure"))
+        {
+            if (ConfigureOption().IsMatch(value))
+            {
+                configure.Add(value);
+            }
+            else
+            {
+                map.Sink.Error(node, $"dom0.tools.configure: '{value}' is not a configure option such as --enable-NAME, --disable-NAME or --with-NAME=VALUE");
+            }
+        }
+
+        var services = new List<string>();
+        foreach (var (node, value) in map.StringList("services"))
+        {
+            if (UnitName().IsMatch(value))
+            {
+                services.Add(value);
+            }
+            else
+            {
+                map.Sink.Error(node, $"dom0.tools.services: '{value}' is not a systemd unit name such as xenstored.service");
+            }
+        }
+
+        var buildPackages = ImmutableArray.CreateBuilder<string>();
+        foreach (var (node, value) in map.StringList("build_packages"))
+        {
+            if (CheckPackage(value) is { } problem)
+            {
+                map.Sink.Error(node, $"dom0.tools.build_packages: {problem}");
+            }
+            else
+            {
+                buildPackages.Add(value);
+            }
+        }
+
+        int jobs = (int)(map.Integer("jobs", min: 1, max: 256) ?? Environment.ProcessorCount);
+        map.Finish(ToolsKeys);
+        var options = new XenToolsOptions([.. configure], map.Has("services") ? [.. services] : XenToolsBuild.DefaultServices, jobs);
+        return source is null ? null : new ToolsSpec(source, options, [.. XenToolsBuild.DefaultBuildPackages.Concat(buildPackages).Distinct(StringComparer.Ordinal)]);
     }
 
     private static ImmutableArray<GuestSpec> ReadGuests(YamlMappingReader root, string baseDirectory)
@@ -567,6 +634,12 @@ public static partial class RecipeLoader
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
     private static partial Regex ModuleName();
+
+    [GeneratedRegex(@"^--[a-z0-9][a-z0-9-]*(=\S*)?$")]
+    private static partial Regex ConfigureOption();
+
+    [GeneratedRegex(@"^[A-Za-z0-9@._:-]+\.(service|socket|mount|timer|path|target)$")]
+    private static partial Regex UnitName();
 
     [GeneratedRegex("^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")]
     private static partial Regex HostnamePattern();

@@ -11,8 +11,10 @@ namespace ImageBuilder.Steps;
 /// signatures verified against the keyring). Documentation, manuals and translations are not installed, except
 /// the copyright files. SOURCE_DATE_EPOCH makes mmdebstrap drop its logs and caches that hold the clock.
 /// Output: root/ (owners and modes as dpkg set them) and packages.tsv (every installed package and version).
+/// With <paramref name="tools"/>, the packages the compiled Xen tools need at run time are installed too.
 /// </summary>
-public sealed class DebianRootfsStep(string name, ArchiveSpec archive, ImmutableArray<string> packages) : Step($"rootfs/{name}")
+public sealed class DebianRootfsStep(string name, ArchiveSpec archive, ImmutableArray<string> packages, XenToolsStep? tools = null)
+    : Step($"rootfs/{name}", tools is null ? [] : [tools])
 {
     public const string RootFolder = "root";
     public const string ManifestFile = "packages.tsv";
@@ -33,7 +35,7 @@ public sealed class DebianRootfsStep(string name, ArchiveSpec archive, Immutable
 
     public override int Revision => 2;
 
-    public override string Description => $"install Debian {archive.Suite} root ({name}: {string.Join(", ", packages)})";
+    public override string Description => $"install Debian {archive.Suite} root ({name}: {string.Join(", ", packages)}{(tools is null ? string.Empty : " + what the compiled Xen tools need")})";
 
     public override object Parameters => new
     {
@@ -57,7 +59,8 @@ public sealed class DebianRootfsStep(string name, ArchiveSpec archive, Immutable
     {
         ArgumentNullException.ThrowIfNull(context);
         string root = context.Output(RootFolder);
-        var spec = Mmdebstrap.Command(archive, "minbase", packages, root, ["--mode=root", .. DpkgOptions.Select(o => "--dpkgopt=" + o)], context.LogFile)
+        var all = tools is null ? packages : [.. packages.Concat(tools.RuntimePackages(context)).Distinct(StringComparer.Ordinal)];
+        var spec = Mmdebstrap.Command(archive, "minbase", all, root, ["--mode=root", .. DpkgOptions.Select(o => "--dpkgopt=" + o)], context.LogFile)
             .WithEnvironment("SOURCE_DATE_EPOCH", context.Epoch.ToString(CultureInfo.InvariantCulture));
         await ProcessRunner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
 

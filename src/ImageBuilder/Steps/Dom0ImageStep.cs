@@ -1,3 +1,5 @@
+using Hv.Kernel.Build;
+using ImageBuilder.Common;
 using ImageBuilder.Formats.Trees;
 using ImageBuilder.Planning;
 using ImageBuilder.Recipes;
@@ -6,9 +8,11 @@ namespace ImageBuilder.Steps;
 
 /// <summary>
 /// The live Dom0 root as squashfs: the installed Debian root, the kernel's modules, the recipe's overlays, and what
-/// the recipe decides about access (host name, presenter autologin, SSH only with authorized keys).
+/// the recipe decides about access (host name, presenter autologin, SSH only with authorized keys). Xen tools compiled
+/// from source go between the root and the overlays; every library they link against must then resolve in the image.
 /// </summary>
-public sealed class Dom0ImageStep(DebianRootfsStep rootfs, KernelModulesStep modules, RootfsSpec spec) : Step("dom0-image", rootfs, modules)
+public sealed class Dom0ImageStep(DebianRootfsStep rootfs, KernelModulesStep modules, RootfsSpec spec, XenToolsStep? tools = null)
+    : Step("dom0-image", new Step?[] { rootfs, modules, tools }.OfType<Step>())
 {
     public const string Image = "dom0.squashfs";
 
@@ -34,9 +38,94 @@ public sealed class Dom0ImageStep(DebianRootfsStep rootfs, KernelModulesStep mod
         ArgumentNullException.ThrowIfNull(context);
         var builder = RootfsComposer.FromPackages([rootfs.RootIn(context)], keepOwners: true)
             .AddTree(modules.Tree(context, "usr/lib/modules"));
+        if (tools is not null)
+        {
+            AddTools(builder, tools.RuntimeTree(context));
+        }
+
         builder.AddOverlays(spec.Overlays);
 
         LiveSystemFiles.Add(builder, spec.Hostname, spec.Presenter, spec.AuthorizedKeys);
-        await SquashfsImage.WriteAsync(builder.ToTree(), context.Output(Image), context, cancellationToken).ConfigureAwait(false);
+        var tree = builder.ToTree();
+        if (tools is not null)
+        {
+            RequireLibraries(tree, Path.Combine(context.OutputOf(tools), XenToolsStep.StagingFolder));
+        }
+
+        await SquashfsImage.WriteAsync(tree, context.Output(Image), context, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The tools' files over the root; folders the root already has (or links there, as /var/run) keep the root's entry.</summary>
+    private static void AddTools(FileTree.Builder builder, FileTree toolsTree)
+    {
+        var existing = builder.ToTree();
+        foreach (var entry in toolsTree.All)
+        {
+            if (entry is not FsDirectory || existing.Find(entry.Path) is null)
+            {
+                builder.Add(entry);
+            }
+        }
+    }
+
+    /// <summary>Fails naming every tool whose library the composed Dom0 lacks (resolved as ld.so would, through links).</summary>
+    private static void RequireLibraries(FileTree tree, string staging)
+    {
+        var objects = RuntimeDependencies.Scan(staging, XenToolsBuild.IsRuntimeFile).Objects;
+        var unresolved = RuntimeDependencies.Unresolved(objects, path => Resolve(tree, path) is not null);
+        if (unresolved.Count > 0)
+        {
+            throw new ImageBuilderException($"the Dom0 root lacks libraries the Xen tools need: {string.Join("; ", unresolved)}")
+            {
+                Hint = "add the package that provides them to dom0.rootfs.packages",
+            };
+        }
+    }
+
+    /// <summary>The entry a path names once symbolic links along it are followed (merged /usr: lib -> usr/lib).</summary>
+    private static FsEntry? Resolve(FileTree tree, string path, int depth = 0)
+    {
+        if (depth > 16)
+        {
+            return null;
+        }
+
+        string[] parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        for (int i = 1; i <= parts.Length; i++)
+        {
+            string prefix = string.Join('/', parts[..i]);
+            if (tree.Find(prefix) is FsSymlink link)
+            {
+                string parent = string.Join('/', parts[..(i - 1)]);
+                string target = link.Target.StartsWith('/') ? link.Target.TrimStart('/') : (parent.Length == 0 ? link.Target : $"{parent}/{link.Target}");
+                string rest = string.Join('/', parts[i..]);
+                return Resolve(tree, Collapse(rest.Length == 0 ? target : $"{target}/{rest}"), depth + 1);
+            }
+
+            if (tree.Find(prefix) is null)
+            {
+                return null;
+            }
+        }
+
+        return tree.Find(path);
+    }
+
+    private static string Collapse(string path)
+    {
+        var parts = new List<string>();
+        foreach (string part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == ".." && parts.Count > 0)
+            {
+                parts.RemoveAt(parts.Count - 1);
+            }
+            else if (part is not ("." or ".."))
+            {
+                parts.Add(part);
+            }
+        }
+
+        return string.Join('/', parts);
     }
 }

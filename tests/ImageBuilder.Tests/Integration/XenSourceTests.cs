@@ -1,8 +1,13 @@
+using System.Text.Json;
 using ImageBuilder.TestSupport;
 
 namespace ImageBuilder.Tests.Integration;
 
-/// <summary>Xen compiled from the Debian source package: the booted hypervisor is ours, and a rebuild compiles nothing.</summary>
+/// <summary>
+/// The whole stack compiled from the Debian source package: the booted hypervisor is ours, the Dom0 runs our xl and
+/// libxl (owned by no package) with the libraries derived from their ELF files, guests start, save/restore and live
+/// migration work with them, and a rebuild compiles nothing.
+/// </summary>
 [Trait("Category", "Slow")]
 [Collection("qemu")]
 public sealed class XenSourceTests
@@ -10,29 +15,40 @@ public sealed class XenSourceTests
     private static readonly string Recipe = Repository.PathOf("recipes/xen-source.yaml");
 
     [Fact]
-    public void The_compiled_hypervisor_boots_and_reports_our_build_and_a_rebuild_compiles_nothing()
+    public void The_compiled_hypervisor_and_tools_boot_run_the_demo_and_a_rebuild_compiles_nothing()
     {
         using var dir = new TempDirectory("ib-source");
         string cache = Repository.PathOf("cache");
         string image = DemoBuild.Build(Recipe, dir.Combine("out"), cache, "xen-source");
 
-        var boot = ImageBuilderCli.Run("boot", image, "--firmware", "uefi", "--timeout", "300", "--log", dir.Combine("serial.log"),
-            "--expect", "IMAGEBUILDER-DOM0-READY xen=4.17.5", "--expect", "xen-compiled_by: imagebuilder", "--expect", "xen-compile_date: Thu Jan  1 00:00:00 UTC 2026");
+        var boot = ImageBuilderCli.Run("boot", image, "--firmware", "uefi", "--timeout", "900", "--log", dir.Combine("serial.log"),
+            "--expect", "IMAGEBUILDER-DOM0-READY xen=4.17.5", "--expect", "xen-compiled_by: imagebuilder", "--expect", "xen-compile_date: Thu Jan  1 00:00:00 UTC 2026",
+            "--expect", "xen-tools: /usr/sbin/xl from no package (compiled from source), /usr/lib/libxenlight.so.4.17.0",
+            "--expect", "IMAGEBUILDER-DOMU-READY name=tiny", "--expect", "demo: save of tiny took", "--expect", "demo: live migration of tiny took", "--expect", "IMAGEBUILDER-DEMO-DONE");
         var rebuild = ImageBuilderCli.Run("build", Recipe, "--output", dir.Combine("out2"), "--cache", cache);
 
-        Assert.True(boot.ExitCode == 0, boot.StandardOutput + boot.StandardError);
-        Assert.Contains("(imagebuilder@imagebuilder.invalid)", File.ReadAllText(dir.Combine("serial.log")), StringComparison.Ordinal);
+        string serial = File.ReadAllText(dir.Combine("serial.log"));
+        Assert.True(boot.ExitCode == 0, boot.StandardOutput + boot.StandardError + Tail(serial));
+        Assert.Contains("(imagebuilder@imagebuilder.invalid)", serial, StringComparison.Ordinal);
         Assert.Equal(0, rebuild.ExitCode);
         Assert.Contains("[cached] hypervisor: compile Xen", rebuild.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("[cached] dom0-tools: compile the Xen Dom0 tools", rebuild.StandardOutput, StringComparison.Ordinal);
         Assert.DoesNotContain("[run]", rebuild.StandardOutput, StringComparison.Ordinal);
         Assert.Equal(DemoBuild.Sha256(image), DemoBuild.Sha256(Path.Combine(dir.Combine("out2"), "xen-source.iso")));
+
+        // The Dom0 has no packaged Xen tools, but the packages of the libraries the compiled ones link against.
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(image, ".manifest.json")));
+        string[] dom0 = [.. manifest.RootElement.GetProperty("components").GetProperty("dom0").EnumerateArray().Select(p => p.GetProperty("name").GetString()!)];
+        Assert.DoesNotContain(dom0, p => p.StartsWith("xen-utils", StringComparison.Ordinal) || p.StartsWith("libxen", StringComparison.Ordinal));
+        Assert.Contains("libyajl2", dom0);
+        Assert.Contains("libncurses6", dom0);
     }
 
     [Fact]
     public void A_kconfig_option_that_does_not_stick_fails_the_build_by_name()
     {
         using var dir = new TempDirectory("ib-kconfig");
-        string recipe = RecipeVariant.Write(dir, Recipe, "kconfig.yaml", ("name: xen-source", "name: kconfig-check"), ("    CONFIG_SCHED_CREDIT2=y\n", "    CONFIG_SCHED_CREDIT2=y\n    CONFIG_SCRUB_DEBUG=y\n"));
+        string recipe = RecipeVariant.Write(dir, Recipe, "kconfig.yaml", ("name: xen-source", "name: kconfig-check"), ("    CONFIG_SHADOW_PAGING=y\n", "    CONFIG_SHADOW_PAGING=y\n    CONFIG_SCRUB_DEBUG=y\n"));
 
         var result = ImageBuilderCli.Run("build", recipe, "--output", dir.Combine("out"), "--cache", Repository.PathOf("cache"));
 
@@ -40,4 +56,6 @@ public sealed class XenSourceTests
         Assert.Contains("Kconfig did not keep 1 option(s) of the recipe's fragment (their dependencies are not met): CONFIG_SCRUB_DEBUG: wanted y, got not set", result.StandardError, StringComparison.Ordinal);
         Assert.False(Directory.Exists(dir.Combine("out")) && Directory.GetFiles(dir.Combine("out")).Length > 0);
     }
+
+    private static string Tail(string text) => "\n--- serial log tail ---\n" + string.Join('\n', text.Split('\n').TakeLast(60));
 }

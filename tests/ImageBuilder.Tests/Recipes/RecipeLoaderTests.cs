@@ -219,8 +219,46 @@ public sealed class RecipeLoaderTests
         var source = Assert.IsType<Hv.Kernel.Sources.DebianSourcePackage>(hypervisor.Source);
         Assert.Equal("xen", source.Package);
         Assert.Equal("4.17.5+72-g01140da4e8-1", source.Version);
-        Assert.Equal("CONFIG_HYPFS=y\nCONFIG_SCHED_CREDIT2=y\n", hypervisor.Build!.Fragment.Render());
+        Assert.Equal("CONFIG_SHADOW_PAGING=y\n", hypervisor.Build!.Fragment.Render());
         Assert.Equal("defconfig", hypervisor.Build.BaseConfig);
+        var tools = result.Recipe.Dom0.Tools!;
+        Assert.Same(hypervisor.Source, tools.Source);
+        Assert.Equal(["xenstored.service", "xenconsoled.service", "xen-init-dom0.service"], tools.Options.Services.ToArray());
+        Assert.Contains("libyajl-dev", tools.BuildPackages);
+        Assert.DoesNotContain(result.Recipe.Dom0.Rootfs!.Packages, p => p.StartsWith("xen-utils", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Dom0_tools_mistakes_are_located_and_all_reported()
+    {
+        using var dir = new TempDirectory();
+        string recipe = RecipeVariant.Write(dir, Repository.PathOf("recipes/xen-source.yaml"), "bad-tools.yaml",
+            ("    packages: [systemd-sysv, udev, kmod, iproute2, procps, less]", "    packages: [systemd-sysv, xen-utils-4.17]"),
+            ("    services: [xenstored.service, xenconsoled.service, xen-init-dom0.service]",
+             "    services: [xenstored, xenconsoled.service]\n    configure: [enable-foo, --with-system-qemu=/usr/bin/qemu]\n    build_packages: [Bad_Name]\n    compiler: clang"));
+
+        var messages = RecipeLoader.Load(recipe).Diagnostics.Select(d => d.ToString()).ToList();
+
+        Assert.Contains(messages, m => m.Contains("dom0.tools: dom0.rootfs.packages lists 'xen-utils-4.17', Debian's build of the tools the recipe compiles; remove one of them", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("dom0.tools.services: 'xenstored' is not a systemd unit name such as xenstored.service", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("dom0.tools.configure: 'enable-foo' is not a configure option", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("dom0.tools.build_packages: ", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("dom0.tools.compiler: unknown key", StringComparison.Ordinal));
+        Assert.DoesNotContain(messages, m => m.Contains("--with-system-qemu", StringComparison.Ordinal));
+        Assert.All(messages, m => Assert.Matches(@"^.+bad-tools\.yaml:\d+:\d+: ", m));
+    }
+
+    [Fact]
+    public void Dom0_tools_need_a_root_filesystem_and_a_source()
+    {
+        using var dir = new TempDirectory();
+        string recipe = RecipeVariant.Write(dir, Repository.PathOf("recipes/xen-minimal.yaml"), "tools.yaml",
+            ("  initramfs:\n", "  tools: {}\n  initramfs:\n"));
+
+        var messages = RecipeLoader.Load(recipe).Diagnostics.Select(d => d.ToString()).ToList();
+
+        Assert.Contains(messages, m => m.Contains("dom0.tools: give a source; the hypervisor comes from a binary package, so there is no source to share", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("dom0.tools: the compiled tools are installed into the Dom0 root filesystem; add dom0.rootfs", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,0 +1,105 @@
+using System.Collections.Immutable;
+using Hv.Kernel.Build;
+using ImageBuilder.Common;
+using ImageBuilder.Common.Processes;
+using ImageBuilder.Formats.Trees;
+using ImageBuilder.Planning;
+
+namespace ImageBuilder.Steps;
+
+/// <summary>
+/// Compiles the Xen Dom0 tools from a source step inside a Debian build root (a root filesystem step of build
+/// dependencies from the recipe's archive), installs them into staging/, enables the recipe's services there, and
+/// derives what they need at run time: every DT_NEEDED library not in the staging tree and every #! interpreter,
+/// each mapped to the build root's package that provides it (runtime.tsv, runtime-packages.txt). The Dom0 root
+/// installs those packages and takes the staging tree instead of Debian's xen-utils.
+/// </summary>
+public sealed class XenToolsStep(SourceStep source, DebianRootfsStep buildRoot, XenToolsOptions options) : Step("dom0-tools", source, buildRoot)
+{
+    public const string StagingFolder = "staging";
+    public const string RuntimeFile = "runtime.tsv";
+    public const string RuntimePackagesFile = "runtime-packages.txt";
+    public const string BuildLog = "build.log";
+    private const string Scratch = ".build";
+
+    public override string Kind => "xen-tools";
+
+    public override string Description => $"compile the Xen Dom0 tools ({options.Configure.Length} extra configure option(s), -j{options.Jobs})";
+
+    public override object Parameters => new
+    {
+        configure = XenToolsBuild.DefaultConfigure.Concat(options.Configure).ToArray(),
+        services = options.Services.ToArray(),
+    };
+
+    public override IEnumerable<string> Tools => ["dpkg-query"];
+
+    /// <summary>The packages the tools need on the Dom0, as this step found them.</summary>
+    public ImmutableArray<string> RuntimePackages(StepContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return [.. File.ReadAllLines(Path.Combine(context.OutputOf(this), RuntimePackagesFile)).Where(l => l.Length > 0)];
+    }
+
+    /// <summary>The installed tools without headers, static libraries and debug symbols, owned by root.</summary>
+    public FileTree RuntimeTree(StepContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var builder = FileTree.FromDirectory(Path.Combine(context.OutputOf(this), StagingFolder)).ToBuilder();
+        foreach (var entry in builder.ToTree().All.Where(e => !XenToolsBuild.IsRuntimeFile(e.Path)))
+        {
+            builder.Remove(entry.Path);
+        }
+
+        return builder.ToTree();
+    }
+
+    public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        string staging = context.Output(StagingFolder);
+        string log = context.LogFile;
+        await using (var root = await BuildRoot.MountAsync(buildRoot.RootIn(context), context.Output(Scratch), cancellationToken).ConfigureAwait(false))
+        {
+            string built = await XenToolsBuild.RunAsync(root, Path.Combine(context.OutputOf(source), SourceStep.TreeFolder), options, context.Epoch, log, cancellationToken).ConfigureAwait(false);
+            await ProcessRunner.RunAsync(ProcessSpec.Of("cp", "-a", "--no-target-directory", built, staging), cancellationToken).ConfigureAwait(false);
+        }
+
+        EnableServices(staging);
+        var needs = RuntimeDependencies.Scan(staging, XenToolsBuild.IsRuntimeFile);
+        var owners = await PackageOwners.FindAsync(buildRoot.RootIn(context), needs.ExternalLibraries, needs.Interpreters, cancellationToken).ConfigureAwait(false);
+        var missing = needs.ExternalLibraries.Where(l => !owners.ContainsKey(l)).ToList();
+        if (missing.Count > 0)
+        {
+            var users = missing.Select(l => $"{l} (needed by {needs.Objects.First(o => o.Dynamic.Needed.Contains(l)).Path})");
+            throw new ImageBuilderException($"the tools need libraries that no package of the build root provides: {string.Join(", ", users)}");
+        }
+
+        var rows = needs.ExternalLibraries.Select(l => $"library\t{l}\t{owners[l]}")
+            .Concat(needs.Interpreters.Select(i => $"interpreter\t{i}\t{owners.GetValueOrDefault(i, "-")}"));
+        await File.WriteAllLinesAsync(context.Output(RuntimeFile), rows, cancellationToken).ConfigureAwait(false);
+        await File.WriteAllLinesAsync(context.Output(RuntimePackagesFile), owners.Values.Distinct().Order(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
+        File.Copy(log, context.Output(BuildLog));
+    }
+
+    private void EnableServices(string staging)
+    {
+        string units = Path.Combine(staging, "usr/lib/systemd/system");
+        foreach (string service in options.Services)
+        {
+            string unit = Path.Combine(units, service);
+            if (!File.Exists(unit))
+            {
+                string available = Directory.Exists(units) ? string.Join(", ", Directory.GetFiles(units).Select(Path.GetFileName).Order(StringComparer.Ordinal)) : "none";
+                throw new ImageBuilderException($"dom0.tools.services: the tools installed no unit '{service}' (installed: {available})");
+            }
+
+            foreach (var (link, target) in SystemdUnit.EnableLinks(service, Path.GetRelativePath(staging, unit), File.ReadAllText(unit)))
+            {
+                string path = Path.Combine(staging, link);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                File.CreateSymbolicLink(path, target);
+            }
+        }
+    }
+}
