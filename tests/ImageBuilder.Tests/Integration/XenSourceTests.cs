@@ -57,5 +57,23 @@ public sealed class XenSourceTests
         Assert.False(Directory.Exists(dir.Combine("out")) && Directory.GetFiles(dir.Combine("out")).Length > 0);
     }
 
+    [Fact]
+    public void A_failing_tools_build_shows_the_last_lines_and_the_log_and_leaves_no_mount_behind()
+    {
+        using var dir = new TempDirectory("ib-tools-fail");
+        string recipe = RecipeVariant.Write(dir, Recipe, "tools.yaml", ("name: xen-source", "name: tools-check"),
+            ("    services: [xenstored.service, xenconsoled.service, xen-init-dom0.service]\n", "    configure: [--with-system-seabios=bios.bin]\n"));
+
+        var result = ImageBuilderCli.Run("build", recipe, "--output", dir.Combine("out"), "--cache", Repository.PathOf("cache"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("./configure", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("Seabios specified, but is not an absolute path", result.StandardError, StringComparison.Ordinal);
+        Assert.Matches(@"full log: \S+\.log", result.StandardError);
+        Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain(Repository.PathOf("cache"), File.ReadAllText("/proc/mounts"), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Combine("out")) && Directory.GetFiles(dir.Combine("out")).Length > 0);
+    }
+
     private static string Tail(string text) => "\n--- serial log tail ---\n" + string.Join('\n', text.Split('\n').TakeLast(60));
 }
