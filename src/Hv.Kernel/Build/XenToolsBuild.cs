@@ -18,7 +18,8 @@ public static class XenToolsBuild
     /// <summary>
     /// For a live Dom0: the layout Debian uses (/usr, /etc, /var, systemd units), nothing that downloads or compiles
     /// another project (stub domains, qemu-traditional, ROMBIOS, the PV shim, iPXE), no OCaml, Go, XSM policy or
-    /// docs. HVM guests use Debian's QEMU and SeaBIOS at the paths their packages install.
+    /// docs. HVM guests use Debian's Xen-enabled QEMU and SeaBIOS where qemu-system-xen and seabios install them (as
+    /// Debian's own build of the tools does); a recipe with HVM guests adds those two packages to the Dom0.
     /// </summary>
     public static readonly ImmutableArray<string> DefaultConfigure =
     [
@@ -35,7 +36,7 @@ public static class XenToolsBuild
         "--disable-golang",
         "--disable-xsmpolicy",
         "--disable-docs",
-        "--with-system-qemu=/usr/bin/qemu-system-i386",
+        "--with-system-qemu=/usr/libexec/xen-qemu-system-i386",
         "--with-system-seabios=/usr/share/seabios/bios-256k.bin",
     ];
 

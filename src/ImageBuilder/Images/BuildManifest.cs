@@ -5,7 +5,8 @@ namespace ImageBuilder.Images;
 
 /// <summary>
 /// NAME.manifest.json: the image's checksum and medium id, and every Debian package in it with its exact version, per
-/// component (boot files, Dom0 initramfs, boot loader, Dom0 root, each guest).
+/// component (boot files, Dom0 initramfs, boot loader, Dom0 root, each guest); for Xen compiled from source, what it
+/// was compiled from and, for the Dom0 tools, with which configure options and what they need at run time.
 /// </summary>
 public static class BuildManifest
 {
@@ -25,6 +26,19 @@ public static class BuildManifest
             components[component] = [.. File.ReadAllLines(Path.Combine(outputs[step.Id], file)).Select(Parse)];
         }
 
+        ToolsEntry? tools = null;
+        if (steps.Live?.Tools is { } toolsStep)
+        {
+            var runtime = File.ReadAllLines(Path.Combine(outputs[toolsStep.Id], Steps.XenToolsStep.RuntimeFile))
+                .Select(l => l.Split('\t'))
+                .Select(f => f.Length == 3 ? new RuntimeEntry(f[0], f[1], f[2]) : throw new Common.ImageBuilderException($"malformed run-time line: {string.Join(' ', f)}"));
+            tools = new ToolsEntry(
+                "compiled from " + toolsStep.Source.Description,
+                [.. Hv.Kernel.Build.XenToolsBuild.DefaultConfigure.Concat(toolsStep.Options.Configure)],
+                [.. toolsStep.Options.Services],
+                [.. runtime]);
+        }
+
         var manifest = new Manifest(
             recipe.Name,
             Path.GetFileName(image),
@@ -32,7 +46,8 @@ public static class BuildManifest
             result.Bytes,
             steps.MediumId.ToString("D"),
             recipe.Epoch,
-            recipe.Hypervisor.Describe,
+            steps.HypervisorSource is { } source ? "compiled from " + source.Description : recipe.Hypervisor.Describe,
+            tools,
             [.. recipe.Guests.Select(g => new GuestEntry(g.Name, g.TypeName, g.MemoryMiB, g.Autostart, g.Disk is null ? "initramfs" : "ext4 disk"))],
             components);
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(manifest, Options);
@@ -46,8 +61,13 @@ public static class BuildManifest
     }
 
 #pragma warning disable CA1819 // Serialised data.
-    private sealed record Manifest(string Name, string Image, string Sha256, long Bytes, string MediumId, long Epoch, string Hypervisor, GuestEntry[] Guests, SortedDictionary<string, PackageEntry[]> Components);
+    private sealed record Manifest(string Name, string Image, string Sha256, long Bytes, string MediumId, long Epoch, string Hypervisor, ToolsEntry? Dom0Tools, GuestEntry[] Guests, SortedDictionary<string, PackageEntry[]> Components);
+
+    /// <summary>Xen tools compiled into the Dom0: from what, how, and what they need at run time (library or interpreter, and its package).</summary>
+    private sealed record ToolsEntry(string Source, string[] Configure, string[] Services, RuntimeEntry[] Runtime);
 #pragma warning restore CA1819
+
+    private sealed record RuntimeEntry(string Kind, string Need, string Package);
 
     private sealed record GuestEntry(string Name, string Type, int MemoryMib, bool Autostart, string Root);
 

@@ -22,6 +22,10 @@ public sealed class XenToolsStep(SourceStep source, DebianRootfsStep buildRoot, 
     public const string BuildLog = "build.log";
     private const string Scratch = ".build";
 
+    public SourceStep Source => source;
+
+    public XenToolsOptions Options => options;
+
     public override string Kind => "xen-tools";
 
     public override string Description => $"compile the Xen Dom0 tools ({options.Configure.Length} extra configure option(s), -j{options.Jobs})";

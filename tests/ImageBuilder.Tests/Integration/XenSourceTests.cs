@@ -42,6 +42,12 @@ public sealed class XenSourceTests
         Assert.DoesNotContain(dom0, p => p.StartsWith("xen-utils", StringComparison.Ordinal) || p.StartsWith("libxen", StringComparison.Ordinal));
         Assert.Contains("libyajl2", dom0);
         Assert.Contains("libncurses6", dom0);
+        var tools = manifest.RootElement.GetProperty("dom0_tools");
+        Assert.Equal("compiled from Debian source xen 4.17.5+72-g01140da4e8-1", tools.GetProperty("source").GetString());
+        Assert.Equal("compiled from Debian source xen 4.17.5+72-g01140da4e8-1", manifest.RootElement.GetProperty("hypervisor").GetString());
+        Assert.Contains(tools.GetProperty("runtime").EnumerateArray(), r =>
+            r.GetProperty("kind").GetString() == "library" && r.GetProperty("need").GetString() == "libyajl.so.2" && r.GetProperty("package").GetString() == "libyajl2");
+        Assert.Contains("--disable-stubdom", tools.GetProperty("configure").EnumerateArray().Select(c => c.GetString()));
     }
 
     [Fact]
