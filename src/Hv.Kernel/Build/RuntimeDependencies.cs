@@ -33,7 +33,7 @@ public static class RuntimeDependencies
             .OrderBy(f => f.Relative, StringComparer.Ordinal);
         foreach (var (full, relative) in files)
         {
-            byte[] head = ReadHead(full, 256);
+            byte[] head = FileHead.Read(full, 256);
             if (ElfDynamic.IsElf(head))
             {
                 var dynamic = ElfDynamic.ReadFile(full);
@@ -61,7 +61,7 @@ public static class RuntimeDependencies
         ArgumentNullException.ThrowIfNull(exists);
         string origin = Path.GetDirectoryName(elf.Path)?.Replace('\\', '/') ?? string.Empty;
         var folders = elf.Dynamic.RunPath
-            .Select(p => Normalize(p.Replace("$ORIGIN", "/" + origin, StringComparison.Ordinal).Replace("${ORIGIN}", "/" + origin, StringComparison.Ordinal)))
+            .Select(p => Collapse(p.Replace("$ORIGIN", "/" + origin, StringComparison.Ordinal).Replace("${ORIGIN}", "/" + origin, StringComparison.Ordinal)))
             .Concat(LibraryDirectories);
         return folders.Select(f => f.Length == 0 ? soname : $"{f}/{soname}").FirstOrDefault(exists);
     }
@@ -93,10 +93,12 @@ public static class RuntimeDependencies
     private static bool IsExecutable(string path) =>
         OperatingSystem.IsWindows() || (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
 
-    private static string Normalize(string absolute)
+    /// <summary>A path with "." and ".." resolved lexically, relative to the root ("/usr/lib/../bin" gives "usr/bin"; ".." stops at the root).</summary>
+    public static string Collapse(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         var parts = new List<string>();
-        foreach (string part in absolute.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        foreach (string part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             if (part == "..")
             {
@@ -112,13 +114,5 @@ public static class RuntimeDependencies
         }
 
         return string.Join('/', parts);
-    }
-
-    private static byte[] ReadHead(string path, int length)
-    {
-        var head = new byte[length];
-        using var file = File.OpenRead(path);
-        int read = file.ReadAtLeast(head, length, throwOnEndOfStream: false);
-        return head[..read];
     }
 }

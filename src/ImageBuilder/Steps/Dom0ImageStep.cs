@@ -99,7 +99,7 @@ public sealed class Dom0ImageStep(DebianRootfsStep rootfs, KernelModulesStep mod
                 string parent = string.Join('/', parts[..(i - 1)]);
                 string target = link.Target.StartsWith('/') ? link.Target.TrimStart('/') : (parent.Length == 0 ? link.Target : $"{parent}/{link.Target}");
                 string rest = string.Join('/', parts[i..]);
-                return Resolve(tree, Collapse(rest.Length == 0 ? target : $"{target}/{rest}"), depth + 1);
+                return Resolve(tree, RuntimeDependencies.Collapse(rest.Length == 0 ? target : $"{target}/{rest}"), depth + 1);
             }
 
             if (tree.Find(prefix) is null)
@@ -109,23 +109,5 @@ public sealed class Dom0ImageStep(DebianRootfsStep rootfs, KernelModulesStep mod
         }
 
         return tree.Find(path);
-    }
-
-    private static string Collapse(string path)
-    {
-        var parts = new List<string>();
-        foreach (string part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (part == ".." && parts.Count > 0)
-            {
-                parts.RemoveAt(parts.Count - 1);
-            }
-            else if (part is not ("." or ".."))
-            {
-                parts.Add(part);
-            }
-        }
-
-        return string.Join('/', parts);
     }
 }
