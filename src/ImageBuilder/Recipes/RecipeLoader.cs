@@ -282,19 +282,8 @@ public static partial class RecipeLoader
         InitramfsSpec? initramfs = null;
         if (initramfsMap is not null)
         {
-            var modules = new List<string>();
-            foreach (var (node, value) in initramfsMap.StringList("modules"))
-            {
-                if (ModuleName().IsMatch(value))
-                {
-                    modules.Add(value.Replace('-', '_'));
-                }
-                else
-                {
-                    initramfsMap.Sink.Error(node, $"dom0.initramfs.modules: '{value}' is not a kernel module name");
-                }
-            }
-
+            var modules = initramfsMap.CheckedStringList("modules", v => ModuleName().IsMatch(v) ? null : $"'{v}' is not a kernel module name")
+                .Select(m => m.Replace('-', '_'));
             initramfs = new InitramfsSpec(Packages(initramfsMap, required: true), Overlays(initramfsMap, baseDirectory), [.. modules.Distinct()]);
             initramfsMap.Finish(InitramfsKeys);
         }
@@ -306,18 +295,8 @@ public static partial class RecipeLoader
             var overlays = Overlays(rootfsMap, baseDirectory);
             string hostname = rootfsMap.String("hostname", check: v => HostnamePattern().IsMatch(v) ? null : $"'{v}' is not a host name (letters, digits and '-', at most 63)") ?? "dom0";
             bool presenter = rootfsMap.Boolean("presenter") ?? false;
-            var keys = new List<string>();
-            foreach (var (node, value) in rootfsMap.StringList("ssh_authorized_keys"))
-            {
-                if (AuthorizedKey().IsMatch(value))
-                {
-                    keys.Add(value.Trim());
-                }
-                else
-                {
-                    rootfsMap.Sink.Error(node, "dom0.rootfs.ssh_authorized_keys: not a public key line such as 'ssh-ed25519 AAAA... comment'");
-                }
-            }
+            var keys = rootfsMap.CheckedStringList("ssh_authorized_keys", v => AuthorizedKey().IsMatch(v) ? null : "not a public key line such as 'ssh-ed25519 AAAA... comment'")
+                .Select(k => k.Trim());
 
             rootfsMap.Finish(RootfsKeys);
             rootfs = new RootfsSpec(packages, overlays, hostname, presenter, [.. keys]);
@@ -348,48 +327,12 @@ public static partial class RecipeLoader
             map.Sink.Error(map.Node, "dom0.tools: give a source; the hypervisor comes from a binary package, so there is no source to share");
         }
 
-        var configure = new List<string>();
-        foreach (var (node, value) in map.StringList("configure"))
-        {
-            if (ConfigureOption().IsMatch(value))
-            {
-                configure.Add(value);
-            }
-            else
-            {
-                map.Sink.Error(node, $"dom0.tools.configure: '{value}' is not a configure option such as --enable-NAME, --disable-NAME or --with-NAME=VALUE");
-            }
-        }
-
-        var services = new List<string>();
-        foreach (var (node, value) in map.StringList("services"))
-        {
-            if (UnitName().IsMatch(value))
-            {
-                services.Add(value);
-            }
-            else
-            {
-                map.Sink.Error(node, $"dom0.tools.services: '{value}' is not a systemd unit name such as xenstored.service");
-            }
-        }
-
-        var buildPackages = ImmutableArray.CreateBuilder<string>();
-        foreach (var (node, value) in map.StringList("build_packages"))
-        {
-            if (CheckPackage(value) is { } problem)
-            {
-                map.Sink.Error(node, $"dom0.tools.build_packages: {problem}");
-            }
-            else
-            {
-                buildPackages.Add(value);
-            }
-        }
-
+        var configure = map.CheckedStringList("configure", v => ConfigureOption().IsMatch(v) ? null : $"'{v}' is not a configure option such as --enable-NAME, --disable-NAME or --with-NAME=VALUE");
+        var services = map.CheckedStringList("services", v => UnitName().IsMatch(v) ? null : $"'{v}' is not a systemd unit name such as xenstored.service");
+        var buildPackages = map.CheckedStringList("build_packages", CheckPackage);
         int jobs = (int)(map.Integer("jobs", min: 1, max: 256) ?? Environment.ProcessorCount);
         map.Finish(ToolsKeys);
-        var options = new XenToolsOptions([.. configure], map.Has("services") ? [.. services] : XenToolsBuild.DefaultServices, jobs);
+        var options = new XenToolsOptions(configure, map.Has("services") ? services : XenToolsBuild.DefaultServices, jobs);
         return source is null ? null : new ToolsSpec(source, options, [.. XenToolsBuild.DefaultBuildPackages.Concat(buildPackages).Distinct(StringComparer.Ordinal)]);
     }
 
@@ -438,23 +381,7 @@ public static partial class RecipeLoader
         return guests.ToImmutable();
     }
 
-    private static ImmutableArray<string> Packages(YamlMappingReader map, bool required)
-    {
-        var packages = ImmutableArray.CreateBuilder<string>();
-        foreach (var (node, value) in map.StringList("packages", required))
-        {
-            if (CheckPackage(value) is { } problem)
-            {
-                map.Sink.Error(node, $"{map.Qualified("packages")}: {problem}");
-            }
-            else
-            {
-                packages.Add(value);
-            }
-        }
-
-        return packages.ToImmutable();
-    }
+    private static ImmutableArray<string> Packages(YamlMappingReader map, bool required) => map.CheckedStringList("packages", CheckPackage, required);
 
     private static ImmutableArray<string> Overlays(YamlMappingReader map, string baseDirectory)
     {

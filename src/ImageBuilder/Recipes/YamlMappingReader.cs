@@ -168,6 +168,26 @@ internal sealed class YamlMappingReader
         return result;
     }
 
+    /// <summary>The list's strings that pass <paramref name="check"/>; each one that does not is reported at its node as "KEY: problem".</summary>
+    public System.Collections.Immutable.ImmutableArray<string> CheckedStringList(string key, Func<string, string?> check, bool required = false)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        var result = System.Collections.Immutable.ImmutableArray.CreateBuilder<string>();
+        foreach (var (node, value) in StringList(key, required))
+        {
+            if (check(value) is { } problem)
+            {
+                sink.Error(node, $"{Qualified(key)}: {problem}");
+            }
+            else
+            {
+                result.Add(value);
+            }
+        }
+
+        return result.ToImmutable();
+    }
+
     /// <summary>All fields not read yet, for free-form maps; they count as consumed.</summary>
     public IEnumerable<(YamlScalarNode Key, YamlNode Value)> Rest()
     {
