@@ -94,7 +94,7 @@ public static class RuntimeDependencies
         OperatingSystem.IsWindows() || (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
 
     /// <summary>A path with "." and ".." resolved lexically, relative to the root ("/usr/lib/../bin" gives "usr/bin"; ".." stops at the root).</summary>
-    public static string Collapse(string path)
+    private static string Collapse(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         var parts = new List<string>();

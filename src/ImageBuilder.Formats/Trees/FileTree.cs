@@ -22,6 +22,65 @@ public sealed class FileTree
 
     public FsEntry? Find(string path) => Entries.GetValueOrDefault(NormalizePath(path));
 
+    /// <summary>The entries for which <paramref name="keep"/> holds, judged one by one: dropping a folder does not drop what it holds.</summary>
+    public FileTree Where(Func<FsEntry, bool> keep) => new(Entries.Where(e => keep(e.Value)).ToImmutableSortedDictionary(StringComparer.Ordinal));
+
+    /// <summary>
+    /// The entry <paramref name="path"/> names once symbolic links among its folders are followed, as the kernel would
+    /// inside this tree (merged /usr: "lib/x86_64-linux-gnu/libc.so.6" through the link lib -> usr/lib); the last
+    /// component is not followed. Null when a component is missing or the links loop.
+    /// </summary>
+    public FsEntry? Resolve(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var pending = new List<string>(path.Split('/', StringSplitOptions.RemoveEmptyEntries));
+        var resolved = new List<string>();
+        for (int links = 0; pending.Count > 0;)
+        {
+            string part = pending[0];
+            pending.RemoveAt(0);
+            if (part == "..")
+            {
+                if (resolved.Count > 0)
+                {
+                    resolved.RemoveAt(resolved.Count - 1);
+                }
+
+                continue;
+            }
+
+            if (part == ".")
+            {
+                continue;
+            }
+
+            resolved.Add(part);
+            var entry = Entries.GetValueOrDefault(string.Join('/', resolved));
+            if (entry is null)
+            {
+                return null;
+            }
+
+            if (entry is FsSymlink link && pending.Count > 0)
+            {
+                if (++links > 40)
+                {
+                    return null;
+                }
+
+                resolved.RemoveAt(resolved.Count - 1);
+                if (link.Target.StartsWith('/'))
+                {
+                    resolved.Clear();
+                }
+
+                pending.InsertRange(0, link.Target.Split('/', StringSplitOptions.RemoveEmptyEntries));
+            }
+        }
+
+        return Entries.GetValueOrDefault(string.Join('/', resolved));
+    }
+
     public static string NormalizePath(string path)
     {
         var parts = new List<string>();

@@ -72,7 +72,7 @@ public sealed class Dom0ImageStep(DebianRootfsStep rootfs, KernelModulesStep mod
     private static void RequireLibraries(FileTree tree, string staging)
     {
         var objects = RuntimeDependencies.Scan(staging, XenToolsBuild.IsRuntimeFile).Objects;
-        var unresolved = RuntimeDependencies.Unresolved(objects, path => Resolve(tree, path) is not null);
+        var unresolved = RuntimeDependencies.Unresolved(objects, path => tree.Resolve(path) is not null);
         if (unresolved.Count > 0)
         {
             throw new ImageBuilderException($"the Dom0 root lacks libraries the Xen tools need: {string.Join("; ", unresolved)}")
@@ -80,34 +80,5 @@ public sealed class Dom0ImageStep(DebianRootfsStep rootfs, KernelModulesStep mod
                 Hint = "add the package that provides them to dom0.rootfs.packages",
             };
         }
-    }
-
-    /// <summary>The entry a path names once symbolic links along it are followed (merged /usr: lib -> usr/lib).</summary>
-    private static FsEntry? Resolve(FileTree tree, string path, int depth = 0)
-    {
-        if (depth > 16)
-        {
-            return null;
-        }
-
-        string[] parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        for (int i = 1; i <= parts.Length; i++)
-        {
-            string prefix = string.Join('/', parts[..i]);
-            if (tree.Find(prefix) is FsSymlink link)
-            {
-                string parent = string.Join('/', parts[..(i - 1)]);
-                string target = link.Target.StartsWith('/') ? link.Target.TrimStart('/') : (parent.Length == 0 ? link.Target : $"{parent}/{link.Target}");
-                string rest = string.Join('/', parts[i..]);
-                return Resolve(tree, RuntimeDependencies.Collapse(rest.Length == 0 ? target : $"{target}/{rest}"), depth + 1);
-            }
-
-            if (tree.Find(prefix) is null)
-            {
-                return null;
-            }
-        }
-
-        return tree.Find(path);
     }
 }

@@ -67,17 +67,6 @@ public static class RootfsComposer
         return builder;
     }
 
-    private static FileTree Without(FileTree tree, IReadOnlyList<string> prefixes)
-    {
-        var builder = tree.ToBuilder();
-        foreach (var entry in tree.All)
-        {
-            if (prefixes.Any(p => entry.Path == p || entry.Path.StartsWith(p + "/", StringComparison.Ordinal)))
-            {
-                builder.Remove(entry.Path);
-            }
-        }
-
-        return builder.ToTree();
-    }
+    private static FileTree Without(FileTree tree, IReadOnlyList<string> prefixes) =>
+        tree.Where(e => !prefixes.Any(p => e.Path == p || e.Path.StartsWith(p + "/", StringComparison.Ordinal)));
 }
