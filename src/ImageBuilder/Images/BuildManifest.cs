@@ -29,9 +29,7 @@ public static class BuildManifest
         ToolsEntry? tools = null;
         if (steps.Live?.Tools is { } toolsStep)
         {
-            var runtime = File.ReadAllLines(Path.Combine(outputs[toolsStep.Id], Steps.XenToolsStep.RuntimeFile))
-                .Select(l => l.Split('\t'))
-                .Select(f => f.Length == 3 ? new RuntimeEntry(f[0], f[1], f[2]) : throw new Common.ImageBuilderException($"malformed run-time line: {string.Join(' ', f)}"));
+            var runtime = File.ReadAllLines(Path.Combine(outputs[toolsStep.Id], Steps.XenToolsStep.RuntimeFile)).Select(Steps.RuntimeNeed.Parse);
             tools = new ToolsEntry(
                 "compiled from " + toolsStep.Source.Description,
                 [.. Hv.Kernel.Build.XenToolsBuild.DefaultConfigure.Concat(toolsStep.Options.Configure)],
@@ -64,10 +62,9 @@ public static class BuildManifest
     private sealed record Manifest(string Name, string Image, string Sha256, long Bytes, string MediumId, long Epoch, string Hypervisor, ToolsEntry? Dom0Tools, GuestEntry[] Guests, SortedDictionary<string, PackageEntry[]> Components);
 
     /// <summary>Xen tools compiled into the Dom0: from what, how, and what they need at run time (library or interpreter, and its package).</summary>
-    private sealed record ToolsEntry(string Source, string[] Configure, string[] Services, RuntimeEntry[] Runtime);
+    private sealed record ToolsEntry(string Source, string[] Configure, string[] Services, Steps.RuntimeNeed[] Runtime);
 #pragma warning restore CA1819
 
-    private sealed record RuntimeEntry(string Kind, string Need, string Package);
 
     private sealed record GuestEntry(string Name, string Type, int MemoryMib, bool Autostart, string Root);
 

@@ -11,14 +11,13 @@ namespace ImageBuilder.Steps;
 /// Compiles the Xen Dom0 tools from a source step inside a Debian build root (a root filesystem step of build
 /// dependencies from the recipe's archive), installs them into staging/, enables the recipe's services there, and
 /// derives what they need at run time: every DT_NEEDED library not in the staging tree and every #! interpreter,
-/// each mapped to the build root's package that provides it (runtime.tsv, runtime-packages.txt). The Dom0 root
-/// installs those packages and takes the staging tree instead of Debian's xen-utils.
+/// each mapped to the build root's package that provides it (runtime.tsv). The Dom0 root installs those packages and
+/// takes the staging tree instead of Debian's xen-utils.
 /// </summary>
 public sealed class XenToolsStep(SourceStep source, DebianRootfsStep buildRoot, XenToolsOptions options) : Step("dom0-tools", source, buildRoot)
 {
     public const string StagingFolder = "staging";
     public const string RuntimeFile = "runtime.tsv";
-    public const string RuntimePackagesFile = "runtime-packages.txt";
     public const string BuildLog = "build.log";
     private const string Scratch = ".build";
 
@@ -38,24 +37,22 @@ public sealed class XenToolsStep(SourceStep source, DebianRootfsStep buildRoot, 
 
     public override IEnumerable<string> Tools => ["dpkg-query"];
 
-    /// <summary>The packages the tools need on the Dom0, as this step found them.</summary>
-    public ImmutableArray<string> RuntimePackages(StepContext context)
+    /// <summary>What the tools need at run time, as this step found it: each library or interpreter and its package ("-" for none).</summary>
+    public ImmutableArray<RuntimeNeed> Runtime(StepContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return [.. File.ReadAllLines(Path.Combine(context.OutputOf(this), RuntimePackagesFile)).Where(l => l.Length > 0)];
+        return [.. File.ReadAllLines(Path.Combine(context.OutputOf(this), RuntimeFile)).Select(RuntimeNeed.Parse)];
     }
+
+    /// <summary>The packages the tools need on the Dom0.</summary>
+    public ImmutableArray<string> RuntimePackages(StepContext context) =>
+        [.. Runtime(context).Select(n => n.Package).Where(p => p != RuntimeNeed.NoPackage).Distinct().Order(StringComparer.Ordinal)];
 
     /// <summary>The installed tools without headers, static libraries and debug symbols, owned by root.</summary>
     public FileTree RuntimeTree(StepContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var builder = FileTree.FromDirectory(Path.Combine(context.OutputOf(this), StagingFolder)).ToBuilder();
-        foreach (var entry in builder.ToTree().All.Where(e => !XenToolsBuild.IsRuntimeFile(e.Path)))
-        {
-            builder.Remove(entry.Path);
-        }
-
-        return builder.ToTree();
+        return FileTree.FromDirectory(Path.Combine(context.OutputOf(this), StagingFolder)).Where(e => XenToolsBuild.IsRuntimeFile(e.Path));
     }
 
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
@@ -79,10 +76,9 @@ public sealed class XenToolsStep(SourceStep source, DebianRootfsStep buildRoot, 
             throw new ImageBuilderException($"the tools need libraries that no package of the build root provides: {string.Join(", ", users)}");
         }
 
-        var rows = needs.ExternalLibraries.Select(l => $"library\t{l}\t{owners[l]}")
-            .Concat(needs.Interpreters.Select(i => $"interpreter\t{i}\t{owners.GetValueOrDefault(i, "-")}"));
-        await File.WriteAllLinesAsync(context.Output(RuntimeFile), rows, cancellationToken).ConfigureAwait(false);
-        await File.WriteAllLinesAsync(context.Output(RuntimePackagesFile), owners.Values.Distinct().Order(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
+        var rows = needs.ExternalLibraries.Select(l => new RuntimeNeed("library", l, owners[l]))
+            .Concat(needs.Interpreters.Select(i => new RuntimeNeed("interpreter", i, owners.GetValueOrDefault(i, RuntimeNeed.NoPackage))));
+        await File.WriteAllLinesAsync(context.Output(RuntimeFile), rows.Select(r => r.ToLine()), cancellationToken).ConfigureAwait(false);
         File.Copy(log, context.Output(BuildLog));
     }
 
@@ -105,5 +101,20 @@ public sealed class XenToolsStep(SourceStep source, DebianRootfsStep buildRoot, 
                 File.CreateSymbolicLink(path, target);
             }
         }
+    }
+}
+
+/// <summary>One run-time need of the compiled tools (kind: library or interpreter) and the package providing it; a line of runtime.tsv.</summary>
+public sealed record RuntimeNeed(string Kind, string Need, string Package)
+{
+    public const string NoPackage = "-";
+
+    public string ToLine() => $"{Kind}\t{Need}\t{Package}";
+
+    public static RuntimeNeed Parse(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        string[] fields = line.Split('\t');
+        return fields.Length == 3 ? new RuntimeNeed(fields[0], fields[1], fields[2]) : throw new ImageBuilderException($"malformed run-time line: {line}");
     }
 }
