@@ -40,16 +40,41 @@ public static class Program
             Console.Error.WriteLine("error: cancelled");
             return ExitCodes.Failure;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or InvalidOperationException or ArgumentException)
+        catch (AggregateException e) when (e.Flatten().InnerExceptions.All(inner => inner is IOException or UnauthorizedAccessException))
         {
-            // Not a recipe mistake and not a known failure: say what happened, keep the trace for developers.
+            // Parallel writers (the ISO's extents) report a full disk once per writer.
+            Console.Error.WriteLine($"error: {e.Flatten().InnerExceptions[0].Message}");
+            DebugTrace(e);
+            return ExitCodes.Failure;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The file system said no (full disk, permissions, a path that is a file): the message names the path.
             Console.Error.WriteLine($"error: {e.Message}");
-            if (Environment.GetEnvironmentVariable("IMAGEBUILDER_DEBUG") is { Length: > 0 })
+            DebugTrace(e);
+            return ExitCodes.Failure;
+        }
+        catch (Exception e)
+        {
+            // A mistake of ours, not of the recipe or the machine: one line, and the trace only when asked for.
+            Console.Error.WriteLine($"error: internal error: {e.GetType().Name}: {e.Message}");
+            if (!DebugTrace(e))
             {
-                Console.Error.WriteLine(e);
+                Console.Error.WriteLine("hint: run again with IMAGEBUILDER_DEBUG=1 for the stack trace, and report it");
             }
 
             return ExitCodes.Failure;
         }
+    }
+
+    private static bool DebugTrace(Exception e)
+    {
+        if (Environment.GetEnvironmentVariable("IMAGEBUILDER_DEBUG") is { Length: > 0 })
+        {
+            Console.Error.WriteLine(e);
+            return true;
+        }
+
+        return false;
     }
 }

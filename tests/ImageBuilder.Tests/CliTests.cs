@@ -61,4 +61,29 @@ public sealed class CliTests
             Assert.Matches($@"to run\s+{System.Text.RegularExpressions.Regex.Escape(id)}\s+[a-z0-9-]+-[0-9a-f]{{32}}", result.StandardOutput);
         }
     }
+
+    [Theory]
+    [InlineData("--cpus", "0")]
+    [InlineData("--memory", "-5")]
+    public void Boot_refuses_a_machine_that_cannot_exist(string option, string value)
+    {
+        var result = ImageBuilderCli.Run("boot", "/nonexistent.iso", option, value, "--expect", "x");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--memory must be", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_recipe_nested_50000_levels_deep_is_a_located_error_not_a_crash()
+    {
+        using var dir = new TempDirectory();
+        string recipe = dir.Write("deep.yaml", "name: " + new string('[', 50_000) + "\n");
+
+        var result = ImageBuilderCli.Run("build", recipe, "--output", dir.Combine("out"), "--cache", dir.Combine("cache"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"{recipe}:1:70: nested deeper than 64 levels", result.StandardError, StringComparison.Ordinal);
+        Assert.True(result.StandardError.Length < 1000, result.StandardError);
+        Assert.False(Directory.Exists(dir.Combine("out")));
+    }
 }

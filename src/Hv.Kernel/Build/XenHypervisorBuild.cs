@@ -1,13 +1,17 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Text.Json.Serialization;
 using Hv.Kernel.Inspection;
 using ImageBuilder.Common;
 using ImageBuilder.Common.Processes;
 
 namespace Hv.Kernel.Build;
 
-/// <summary>What to build: the base configuration, the recipe's fragment, make variables and parallelism.</summary>
-public sealed record XenBuildOptions(string BaseConfig, KconfigFragment Fragment, ImmutableSortedDictionary<string, string> MakeVariables, int Jobs);
+/// <summary>
+/// What to build: the base configuration, the recipe's fragment, make variables and parallelism. Jobs is left out of
+/// serialised keys: -j changes how fast the build runs, not what it makes.
+/// </summary>
+public sealed record XenBuildOptions(string BaseConfig, KconfigFragment Fragment, ImmutableSortedDictionary<string, string> MakeVariables, [property: JsonIgnore] int Jobs);
 
 public sealed record XenBuildArtifacts(string XenGz, string? XenEfi, string XenSyms, string Config);
 

@@ -1,12 +1,16 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Text.Json.Serialization;
 using ImageBuilder.Common;
 using ImageBuilder.Common.Processes;
 
 namespace Hv.Kernel.Build;
 
-/// <summary>How to build the Dom0 tools: configure options (after <see cref="XenToolsBuild.DefaultConfigure"/>), the services to enable, parallelism.</summary>
-public sealed record XenToolsOptions(ImmutableArray<string> Configure, ImmutableArray<string> Services, int Jobs);
+/// <summary>
+/// How to build the Dom0 tools: configure options (after <see cref="XenToolsBuild.DefaultConfigure"/>), the services to
+/// enable, parallelism. Jobs is left out of serialised keys: -j changes how fast the build runs, not what it makes.
+/// </summary>
+public sealed record XenToolsOptions(ImmutableArray<string> Configure, ImmutableArray<string> Services, [property: JsonIgnore] int Jobs);
 
 /// <summary>
 /// Builds the Xen Dom0 tools in a build root: autogen when the tree has no configure script (Debian's source

@@ -91,6 +91,12 @@ public static class Commands
                 return ExitCodes.UsageOrRecipe;
             }
 
+            if (parse.GetValue(memory) is < 128 or > 1 << 20 || parse.GetValue(cpus) is < 1 or > 64)
+            {
+                Console.Error.WriteLine("error: --memory must be 128 to 1048576 MiB and --cpus 1 to 64");
+                return ExitCodes.UsageOrRecipe;
+            }
+
             string logFile = parse.GetValue(log) ?? Path.Combine("out", $"boot-{Path.GetFileNameWithoutExtension(path)}-{fw.ToString().ToLowerInvariant()}-{md.ToString().ToLowerInvariant()}.log");
             var options = new BootOptions(path, fw, md, TimeSpan.FromSeconds(seconds), [.. parse.GetValue(expect) ?? []], parse.GetValue(memory), logFile) { Cpus = parse.GetValue(cpus) };
             Console.WriteLine($"booting {path} ({fw}, {md}); serial log: {Path.GetFullPath(logFile)}");

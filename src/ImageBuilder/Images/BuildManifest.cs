@@ -14,7 +14,7 @@ public static class BuildManifest
 
     public static string PathFor(string image) => Path.ChangeExtension(image, ".manifest.json");
 
-    public static void Write(string image, BuildResult result, Recipes.Recipe recipe, BuildSteps steps, IReadOnlyDictionary<string, string> outputs)
+    public static byte[] Serialize(string image, BuildResult result, Recipes.Recipe recipe, BuildSteps steps, IReadOnlyDictionary<string, string> outputs)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(recipe);
@@ -48,8 +48,7 @@ public static class BuildManifest
             tools,
             [.. recipe.Guests.Select(g => new GuestEntry(g.Name, g.TypeName, g.MemoryMiB, g.Autostart, g.Disk is null ? "initramfs" : "ext4 disk"))],
             components);
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(manifest, Options);
-        AtomicOutput.Write(PathFor(image), s => s.Write(json));
+        return JsonSerializer.SerializeToUtf8Bytes(manifest, Options);
     }
 
     private static PackageEntry Parse(string line)

@@ -17,16 +17,22 @@ public sealed class ImageBuild(Recipe recipe, string outputDirectory, string cac
         var steps = BuildSteps.For(recipe, tools);
         var plan = Planning.Plan.Create(steps.All, tools);
         var cache = new StepCache(cacheDirectory);
-        var outputs = await new PlanRunner(cache, reporter, recipe.Epoch).RunAsync(plan, cancellationToken).ConfigureAwait(false);
+        var outputs = await new PlanRunner(cache, reporter).RunAsync(plan, cancellationToken).ConfigureAwait(false);
 
         var tree = LiveImageLayout.Compose(recipe, steps, outputs);
         var layout = IsoLayout.Compute(tree, LiveImageLayout.Options(recipe, steps, outputs));
-        string image = Path.Combine(Path.GetFullPath(outputDirectory), recipe.Name + ".iso");
-        reporter.Info($"writing {image} ({layout.TotalBytes / (1024 * 1024)} MiB, {tree.Count} entries)");
-        AtomicOutput.Write(image, stream => IsoWriter.Write(layout, stream));
-        string sha = AtomicOutput.WriteChecksum(image);
-        var result = new BuildResult(image, sha, layout.TotalBytes);
-        BuildManifest.Write(image, result, recipe, steps, outputs);
-        return result;
+        var set = new OutputSet(outputDirectory, recipe.Name);
+        using (await set.LockAsync(() => reporter.Info($"waiting for another build writing {set.Image}"), cancellationToken).ConfigureAwait(false))
+        {
+            reporter.Info($"writing {set.Image} ({layout.TotalBytes / (1024 * 1024)} MiB, {tree.Count} entries)");
+            OutputSet.WriteTemporary(set.Image, stream => IsoWriter.Write(layout, stream));
+            string line = set.ChecksumOfTemporaryImage(out string sha);
+            OutputSet.WriteTemporary(set.Checksum, s => s.Write(System.Text.Encoding.ASCII.GetBytes(line)));
+            var result = new BuildResult(set.Image, sha, layout.TotalBytes);
+            byte[] manifest = BuildManifest.Serialize(set.Image, result, recipe, steps, outputs);
+            OutputSet.WriteTemporary(set.Manifest, s => s.Write(manifest));
+            set.Publish();
+            return result;
+        }
     }
 }

@@ -60,7 +60,7 @@ public static class LiveImageLayout
 
             builder.AddFile($"{LiveFolder}/{Dom0ImageStep.Image}", FileContent.FromFile(Out(live.Dom0Image, Dom0ImageStep.Image)));
             layers.Add(Dom0ImageStep.Image);
-            builder.AddFile($"boot/grub/{BootConfigStep.MediumCfg}", FileContent.FromText($"set imagebuilder_medium={steps.MediumId:D}\n"));
+            builder.AddFile($"boot/grub/{BootConfigStep.MediumCfg}", FileContent.FromText($"set {BootConfigStep.MediumVariable}={steps.MediumId:D}\n"));
             builder.AddFile($"{LiveFolder}/layers", FileContent.FromText(string.Concat(layers.Select(l => l + "\n"))));
         }
 

@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Globalization;
+using ImageBuilder.Boot;
 using ImageBuilder.Formats.Partitions;
 using ImageBuilder.Recipes;
 using ImageBuilder.Steps;
@@ -55,22 +57,24 @@ public sealed record BuildSteps(
     public static BuildSteps For(Recipe recipe, ToolVersions tools)
     {
         ArgumentNullException.ThrowIfNull(recipe);
-        var boot = new DebianPackagesStep("boot", recipe.Archive, [.. new[] { recipe.Hypervisor.Package, recipe.Dom0.Kernel.Package }.OfType<string>()]);
-        var initramfsPackages = new DebianPackagesStep("initramfs", recipe.Archive, recipe.Dom0.Initramfs.Packages);
-        var source = recipe.Hypervisor.Source is { } spec ? new SourceStep("xen", spec) : null;
+        var archive = ArchiveSource.Of(recipe.Archive);
+        long epoch = recipe.Epoch;
+        var boot = new DebianPackagesStep("boot", PackageSetParameters.Of(archive, new[] { recipe.Hypervisor.Package, recipe.Dom0.Kernel.Package }.OfType<string>()));
+        var initramfsPackages = new DebianPackagesStep("initramfs", PackageSetParameters.Of(archive, recipe.Dom0.Initramfs.Packages));
+        var source = recipe.Hypervisor.Source is { } spec ? new SourceStep("xen", new SourceParameters(spec)) : null;
         Step hypervisor = source is not null
-            ? new XenBuildStep(source, recipe.Hypervisor.Build!)
-            : new HypervisorStep(boot, recipe.Hypervisor.Package!);
-        var kernel = new Dom0KernelStep(boot, recipe.Dom0.Kernel.Package);
+            ? new XenBuildStep(source, XenBuildParameters.For(source.Source, recipe.Hypervisor.Build!, epoch))
+            : new HypervisorStep(boot, new HypervisorParameters(recipe.Hypervisor.Package!));
+        var kernel = new Dom0KernelStep(boot, new Dom0KernelParameters(recipe.Dom0.Kernel.Package));
         var modules = recipe.Dom0.Initramfs.Modules.IsEmpty && recipe.Dom0.Rootfs is null ? null : new KernelModulesStep(boot, kernel);
-        var initramfs = new InitramfsStep("initramfs", initramfsPackages, recipe.Dom0.Initramfs.Overlays, modules, recipe.Dom0.Initramfs.Modules);
-        var dom0Tools = recipe.Dom0.Tools is { } toolsSpec ? ToolsStepFor(recipe, toolsSpec, source) : null;
-        var live = recipe.Dom0.Rootfs is { } rootfs ? LiveStepsFor(recipe, rootfs, kernel, modules!, initramfs, initramfsPackages, dom0Tools) : null;
-        var bootConfig = new BootConfigStep(recipe);
+        var initramfs = new InitramfsStep("initramfs", initramfsPackages, modules, new InitramfsParameters(Inputs(recipe.Dom0.Initramfs.Overlays), recipe.Dom0.Initramfs.Modules, epoch));
+        var dom0Tools = recipe.Dom0.Tools is { } toolsSpec ? ToolsStepFor(recipe, archive, toolsSpec, source) : null;
+        var live = recipe.Dom0.Rootfs is { } rootfs ? LiveStepsFor(recipe, archive, rootfs, kernel, modules!, initramfs, initramfsPackages, dom0Tools) : null;
+        var bootConfig = new BootConfigStep(new BootConfigParameters(BootMenus.Grub(recipe), TemplateRenderer.Template(BootConfigStep.GrubTemplate)));
 
         // The medium's identity follows its content: a stick holding another build has another id.
         var content = Plan.Create(new Step?[] { hypervisor, kernel, initramfs, bootConfig, live?.Dom0Image, live?.GuestsImage }.OfType<Step>(), tools);
-        var mediumId = Gpt.DeterministicGuid($"{recipe.Name}/{recipe.Epoch}/{string.Join('/', content.Steps.Select(s => s.Key))}");
+        var mediumId = Gpt.DeterministicGuid($"{recipe.Name}/{epoch}/{string.Join('/', content.Steps.Select(s => s.Key))}");
 
         bool grubEfi = recipe.Boot.Uefi && recipe.Boot.UefiLoader == UefiLoader.Grub;
         var loaderPackages = ImmutableArray.CreateBuilder<string>();
@@ -84,28 +88,40 @@ public sealed record BuildSteps(
             loaderPackages.Add("grub-efi-amd64-bin");
         }
 
-        var loader = loaderPackages.Count > 0 ? new DebianPackagesStep("loader", recipe.Archive, loaderPackages.ToImmutable()) : null;
+        var loader = loaderPackages.Count > 0 ? new DebianPackagesStep("loader", PackageSetParameters.Of(archive, loaderPackages)) : null;
         string id = mediumId.ToString("D");
-        var grubBios = recipe.Boot.Bios ? new GrubCoreStep(loader!, GrubPlatform.Bios, id) : null;
-        var grubEfiStep = grubEfi ? new GrubCoreStep(loader!, GrubPlatform.Efi, id) : null;
-        var esp = recipe.Boot.Uefi ? new EspStep(recipe, grubEfiStep, hypervisor, kernel, initramfs, id) : null;
+        var earlyTemplate = TemplateRenderer.Template(GrubCoreStep.EarlyTemplate);
+        var grubBios = recipe.Boot.Bios ? new GrubCoreStep(loader!, new GrubCoreParameters(GrubPlatform.Bios, id, earlyTemplate)) : null;
+        var grubEfiStep = grubEfi ? new GrubCoreStep(loader!, new GrubCoreParameters(GrubPlatform.Efi, id, earlyTemplate)) : null;
+        var esp = recipe.Boot.Uefi ? EspStepFor(recipe, grubEfiStep, hypervisor, kernel, initramfs, id) : null;
         return new BuildSteps(boot, initramfsPackages, loader, source, hypervisor, kernel, initramfs, live, bootConfig, grubBios, grubEfiStep, esp, mediumId);
     }
 
-    /// <summary>The tools build shares the hypervisor's source step when the recipe gives no source of its own.</summary>
-    private static XenToolsStep ToolsStepFor(Recipe recipe, ToolsSpec tools, SourceStep? hypervisorSource)
+    private static ImmutableArray<HostInput> Inputs(IEnumerable<string> paths) => [.. paths.Select(p => new HostInput(p))];
+
+    private static EspStep EspStepFor(Recipe recipe, GrubCoreStep? grub, Step hypervisor, Dom0KernelStep kernel, InitramfsStep initramfs, string mediumId)
     {
-        var source = hypervisorSource is not null && ReferenceEquals(hypervisorSource.Source, tools.Source) ? hypervisorSource : new SourceStep("xen-tools", tools.Source);
-        var buildRoot = new DebianRootfsStep("xen-tools-build", recipe.Archive, tools.BuildPackages);
-        return new XenToolsStep(source, buildRoot, tools.Options);
+        const string label = "EFIBOOT";
+        uint serial = BitConverter.ToUInt32(Gpt.DeterministicGuid($"{recipe.Name}/{recipe.Epoch}/esp").ToByteArray(), 0);
+        return grub is not null
+            ? new EspStep(grub, new EspParameters(label, serial, recipe.Epoch, null, null))
+            : new EspStep(hypervisor, kernel, initramfs, new EspParameters(label, serial, recipe.Epoch, BootMenus.XenEfi(recipe, mediumId), TemplateRenderer.Template(EspStep.XenCfgTemplate)));
     }
 
-    private static LiveSteps LiveStepsFor(Recipe recipe, RootfsSpec rootfs, Dom0KernelStep kernel, KernelModulesStep modules, InitramfsStep liveInitramfs, DebianPackagesStep initramfsPackages, XenToolsStep? tools)
+    /// <summary>The tools build shares the hypervisor's source step when the recipe gives no source of its own.</summary>
+    private static XenToolsStep ToolsStepFor(Recipe recipe, ArchiveSource archive, ToolsSpec tools, SourceStep? hypervisorSource)
+    {
+        var source = hypervisorSource is not null && ReferenceEquals(hypervisorSource.Source, tools.Source) ? hypervisorSource : new SourceStep("xen-tools", new SourceParameters(tools.Source));
+        var buildRoot = new DebianRootfsStep("xen-tools-build", RootfsParameters.Of(archive, tools.BuildPackages, recipe.Epoch));
+        return new XenToolsStep(source, buildRoot, new XenToolsParameters(tools.Options, recipe.Epoch));
+    }
+
+    private static LiveSteps LiveStepsFor(Recipe recipe, ArchiveSource archive, RootfsSpec rootfs, Dom0KernelStep kernel, KernelModulesStep modules, InitramfsStep liveInitramfs, DebianPackagesStep initramfsPackages, XenToolsStep? tools)
     {
         // SSH is installed only to be used with keys; without keys it is not installed by us (and masked if asked for).
         var dom0Packages = rootfs.AuthorizedKeys.IsEmpty ? rootfs.Packages : rootfs.Packages.Add("openssh-server");
-        var dom0Rootfs = new DebianRootfsStep("dom0", recipe.Archive, [.. dom0Packages.Distinct()], tools);
-        var dom0Image = new Dom0ImageStep(dom0Rootfs, modules, rootfs, tools);
+        var dom0Rootfs = new DebianRootfsStep("dom0", RootfsParameters.Of(archive, dom0Packages, recipe.Epoch), tools);
+        var dom0Image = new Dom0ImageStep(dom0Rootfs, modules, new Dom0ImageParameters(rootfs.Hostname, rootfs.Presenter, rootfs.AuthorizedKeys, Inputs(rootfs.Overlays), recipe.Epoch), tools);
         if (recipe.Guests.IsEmpty)
         {
             return new LiveSteps(modules, tools, dom0Rootfs, dom0Image, [], null);
@@ -116,20 +132,47 @@ public sealed record BuildSteps(
         {
             if (guest.Disk is null)
             {
-                var packages = guest.Packages.SequenceEqual(initramfsPackages.Packages)
+                var packageSet = PackageSetParameters.Of(archive, guest.Packages);
+                var packages = packageSet.Packages.SequenceEqual(initramfsPackages.Packages)
                     ? initramfsPackages
-                    : new DebianPackagesStep($"guest-{guest.Name}", recipe.Archive, guest.Packages);
-                var image = new InitramfsStep($"guest/{guest.Name}/initramfs", packages, guest.Overlays, null, []);
+                    : new DebianPackagesStep($"guest-{guest.Name}", packageSet);
+                var image = new InitramfsStep($"guest/{guest.Name}/initramfs", packages, null, new InitramfsParameters(Inputs(guest.Overlays), [], recipe.Epoch));
                 guests.Add(new GuestSteps(guest.Name, packages, DebianPackagesStep.ManifestFile, image));
             }
             else
             {
-                var guestRoot = new DebianRootfsStep(guest.Name, recipe.Archive, guest.Packages);
-                guests.Add(new GuestSteps(guest.Name, guestRoot, DebianRootfsStep.ManifestFile, new GuestDiskStep(recipe, guest, guestRoot)));
+                // Guest roots are named apart from the Dom0's and the build root's, whatever the guest is called.
+                var guestRoot = new DebianRootfsStep($"guest-{guest.Name}", RootfsParameters.Of(archive, guest.Packages, recipe.Epoch));
+                var disk = new GuestDiskParameters(guest.Name, guest.Disk.SizeMiB, rootfs.Presenter, Inputs(guest.Overlays), Gpt.DeterministicGuid($"{recipe.Name}/{recipe.Epoch}/guest/{guest.Name}/disk"), recipe.Epoch);
+                guests.Add(new GuestSteps(guest.Name, guestRoot, DebianRootfsStep.ManifestFile, new GuestDiskStep(guestRoot, disk)));
             }
         }
 
-        var guestsImage = new GuestsImageStep(recipe, kernel, liveInitramfs, guests.ToDictionary(g => g.Name, g => g.Image, StringComparer.Ordinal));
+        var parameters = new GuestsImageParameters([.. recipe.Guests.Select(g => XlGuest(g, recipe))], TemplateRenderer.Template(GuestsImageStep.Template), recipe.Epoch);
+        var guestsImage = new GuestsImageStep(kernel, liveInitramfs, [.. guests.Select(g => g.Image)], parameters);
         return new LiveSteps(modules, tools, dom0Rootfs, dom0Image, guests.ToImmutable(), guestsImage);
+    }
+
+    /// <summary>A guest's xl configuration as the template sees it; its MAC is in Xen's OUI, derived from the recipe.</summary>
+    public static XlGuestModel XlGuest(GuestSpec guest, Recipe recipe)
+    {
+        ArgumentNullException.ThrowIfNull(guest);
+        ArgumentNullException.ThrowIfNull(recipe);
+        byte[] id = Gpt.DeterministicGuid($"{recipe.Name}/{recipe.Epoch}/guest/{guest.Name}/mac").ToByteArray();
+        string mac = string.Create(CultureInfo.InvariantCulture, $"00:16:3e:{id[0] & 0x7F:x2}:{id[1]:x2}:{id[2]:x2}");
+        bool disk = guest.Disk is not null;
+        string kernel = "/" + GuestsImageStep.KernelFolder;
+        return new XlGuestModel(
+            guest.Name,
+            guest.TypeName,
+            guest.MemoryMiB,
+            guest.Vcpus,
+            guest.Autostart,
+            $"{kernel}/vmlinuz",
+            disk ? $"{kernel}/initrd.gz" : "/" + GuestsImageStep.ImagePath(guest.Name, disk: false),
+            disk ? $"{guest.CommandLine} root=/dev/xvda" : guest.CommandLine,
+            disk ? $"{GuestsImageStep.WritableDisks}/{guest.Name}.ext4" : null,
+            guest.Bridge,
+            mac);
     }
 }

@@ -74,7 +74,6 @@ public sealed class Plan
             revision = step.Revision,
             parameters = step.Parameters,
             dependencies = step.Dependencies.Select(d => keys[d]).ToArray(),
-            inputs = step.InputPaths.OrderBy(i => i.Name, StringComparer.Ordinal).Select(i => new[] { i.Name, ContentDigest.Of(i.HostPath) }).ToArray(),
             tools = versions,
         };
         string json = JsonSerializer.Serialize(material, KeyJson.Options);

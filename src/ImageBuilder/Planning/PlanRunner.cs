@@ -4,7 +4,7 @@ using ImageBuilder.Common;
 namespace ImageBuilder.Planning;
 
 /// <summary>Runs a plan: cached steps are reused, the others run into a temporary directory and are committed.</summary>
-public sealed class PlanRunner(StepCache cache, IBuildReporter reporter, long epoch)
+public sealed class PlanRunner(StepCache cache, IBuildReporter reporter)
 {
     /// <returns>The output directory of every step, by step id.</returns>
     public async Task<IReadOnlyDictionary<string, string>> RunAsync(Plan plan, CancellationToken cancellationToken = default)
@@ -21,7 +21,18 @@ public sealed class PlanRunner(StepCache cache, IBuildReporter reporter, long ep
                 continue;
             }
 
-            outputs[planned.Step.Id] = await RunStepAsync(planned, outputs, cancellationToken).ConfigureAwait(false);
+            using (await cache.LockAsync(planned.Key, () => reporter.Info($"waiting for another build making {planned.Step.Id} ({planned.Key})"), cancellationToken).ConfigureAwait(false))
+            {
+                if (cache.Contains(planned.Key))
+                {
+                    reporter.StepCached(planned);
+                    outputs[planned.Step.Id] = cache.PathOf(planned.Key);
+                    continue;
+                }
+
+                cache.DiscardLeftovers(planned.Key);
+                outputs[planned.Step.Id] = await RunStepAsync(planned, outputs, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return outputs;
@@ -33,7 +44,7 @@ public sealed class PlanRunner(StepCache cache, IBuildReporter reporter, long ep
         string temporary = cache.CreateTemporary(planned.Key);
         string logFile = Path.Combine(cache.Root, "logs", $"{planned.Key}.log");
         Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);
-        var context = new StepContext(temporary, logFile, outputs, epoch);
+        var context = new StepContext(temporary, logFile, outputs);
         var watch = Stopwatch.StartNew();
         try
         {

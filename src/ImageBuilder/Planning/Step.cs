@@ -1,15 +1,19 @@
 namespace ImageBuilder.Planning;
 
 /// <summary>
-/// One unit of cached work. Its key is derived from <see cref="Kind"/>, <see cref="Parameters"/>, the keys of
-/// its dependencies, the content of <see cref="InputPaths"/> and the versions of <see cref="Tools"/>; the
-/// same key means the same output, so a cached output is reused instead of running the step.
+/// One unit of cached work. Everything a step reads, besides the outputs of its <see cref="Dependencies"/>, is in its
+/// <see cref="Parameters"/> record (host files as <see cref="HostInput"/>, by content); its key hashes that record, its
+/// kind and revision, its dependencies' keys and the versions of its <see cref="Tools"/>. A step holds nothing else
+/// (checked for every step type by PlanTests), so a key cannot leave out what the output depends on: the same key means
+/// the same output, and a cached output is reused instead of running the step.
 /// </summary>
 public abstract class Step
 {
-    protected Step(string id, params IEnumerable<Step> dependencies)
+    protected Step(string id, object parameters, IEnumerable<Step> dependencies)
     {
+        ArgumentNullException.ThrowIfNull(parameters);
         Id = id;
+        Parameters = parameters;
         Dependencies = [.. dependencies];
     }
 
@@ -23,14 +27,11 @@ public abstract class Step
 
     public IReadOnlyList<Step> Dependencies { get; }
 
-    /// <summary>The recipe values this step's output depends on; serialised into the key. No host paths.</summary>
-    public abstract object Parameters { get; }
+    /// <summary>Everything the step reads; serialised into the key. No host paths (files are <see cref="HostInput"/>s).</summary>
+    public object Parameters { get; }
 
     /// <summary>Programs whose version enters the key.</summary>
     public virtual IEnumerable<string> Tools => [];
-
-    /// <summary>Host files or directories whose content (not location) enters the key, by a stable name.</summary>
-    public virtual IEnumerable<(string Name, string HostPath)> InputPaths => [];
 
     /// <summary>Bump when the step's implementation changes its output for the same inputs.</summary>
     public virtual int Revision => 1;
@@ -38,4 +39,12 @@ public abstract class Step
     public abstract Task RunAsync(StepContext context, CancellationToken cancellationToken);
 
     public override string ToString() => Id;
+}
+
+/// <summary>A step whose parameters record is typed: the step reads them as <see cref="Parameters"/>.</summary>
+public abstract class Step<TParameters>(string id, TParameters parameters, params IEnumerable<Step> dependencies)
+    : Step(id, parameters, dependencies)
+    where TParameters : class
+{
+    public new TParameters Parameters => (TParameters)base.Parameters;
 }

@@ -1,14 +1,15 @@
 namespace ImageBuilder.Planning;
 
-/// <summary>What a running step may use: its (temporary) output directory, its log file and its inputs' outputs.</summary>
-public sealed class StepContext(string outputDirectory, string logFile, IReadOnlyDictionary<string, string> outputsById, long epoch)
+/// <summary>
+/// What a running step may use besides its parameters: its (temporary) output directory, its log file and the outputs
+/// of the steps it depends on.
+/// </summary>
+public sealed class StepContext(string outputDirectory, string logFile, IReadOnlyDictionary<string, string> outputsById)
 {
     public string OutputDirectory { get; } = outputDirectory;
 
     /// <summary>Where long-running tools write; the error of a failed step names this file.</summary>
     public string LogFile { get; } = logFile;
-
-    public long Epoch { get; } = epoch;
 
     public string OutputOf(Step step)
     {

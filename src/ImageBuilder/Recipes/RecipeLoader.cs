@@ -47,32 +47,13 @@ public static partial class RecipeLoader
     {
         ArgumentNullException.ThrowIfNull(path);
         var sink = new DiagnosticSink(path);
-        if (!File.Exists(path))
+        if (RecipeDocument.Read(path, sink) is not { } document)
         {
-            sink.Error(Mark.Empty, "recipe file not found");
-            return new RecipeLoadResult(null, [.. sink.All]);
-        }
-
-        var stream = new YamlStream();
-        try
-        {
-            using var reader = new StreamReader(path);
-            stream.Load(reader);
-        }
-        catch (YamlException e)
-        {
-            sink.Error(e.Start, "YAML syntax: " + e.Message);
-            return new RecipeLoadResult(null, [.. sink.All]);
-        }
-
-        if (stream.Documents.Count != 1)
-        {
-            sink.Error(Mark.Empty, $"expected exactly one YAML document, found {stream.Documents.Count}");
             return new RecipeLoadResult(null, [.. sink.All]);
         }
 
         string baseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var root = YamlMappingReader.Open(sink, stream.Documents[0].RootNode, string.Empty);
+        var root = YamlMappingReader.Open(sink, document, string.Empty);
         var recipe = root is null ? null : ReadRecipe(root, baseDirectory, sourceDateEpoch, Path.GetFullPath(path));
         return new RecipeLoadResult(sink.All.Count == 0 ? recipe : null, [.. sink.All]);
     }
@@ -86,7 +67,7 @@ public static partial class RecipeLoader
         var hypervisor = ReadHypervisor(root.Mapping("hypervisor", required: true), archive, baseDirectory);
         var dom0 = ReadDom0(root.Mapping("dom0", required: true), archive, hypervisor, baseDirectory);
         var boot = ReadBoot(root.Mapping("boot", required: true));
-        var guests = ReadGuests(root, baseDirectory);
+        var guests = ReadGuests(root, baseDirectory, dom0?.Rootfs?.Hostname);
         string? demoText = root.String("demo", check: v => v is "off" or "interactive" or "unattended" ? null : $"'{v}' is not a demo mode (off, interactive or unattended)");
         var demo = demoText switch { "interactive" => DemoMode.Interactive, "unattended" => DemoMode.Unattended, _ => DemoMode.Off };
         root.Finish(TopKeys);
@@ -124,11 +105,11 @@ public static partial class RecipeLoader
             return null;
         }
 
-        string mirror = map.String("mirror", check: CheckUrl) ?? DefaultMirror;
-        string? security = map.Has("security_mirror") ? map.String("security_mirror", check: CheckUrl) : DefaultSecurityMirror;
+        string mirror = map.String("mirror", check: CheckSourcesUrl) ?? DefaultMirror;
+        string? security = map.Has("security_mirror") ? map.String("security_mirror", check: CheckSourcesUrl) : DefaultSecurityMirror;
         string? suite = map.String("suite", required: true, check: v => SuitePattern().IsMatch(v) ? null : $"'{v}' is not a Debian suite name such as bookworm");
-        var components = map.StringList("components").Select(c => c.Value).ToImmutableArray();
-        string keyring = map.String("keyring", check: v => File.Exists(v) ? null : $"keyring '{v}' not found (install debian-archive-keyring)") ?? DefaultKeyring;
+        var components = map.CheckedStringList("components", v => ComponentPattern().IsMatch(v) ? null : $"'{v}' is not an archive component such as main, contrib or non-free-firmware");
+        string keyring = map.String("keyring", check: v => ValueRules.SourcesField(v) ?? (File.Exists(v) ? null : $"keyring '{v}' not found (install debian-archive-keyring)")) ?? DefaultKeyring;
         bool updates = map.Boolean("updates") ?? true;
         map.Finish(ArchiveKeys);
         return suite is null ? null : new ArchiveSpec(mirror, security, suite, components.IsEmpty ? ["main"] : components, keyring, updates);
@@ -148,7 +129,7 @@ public static partial class RecipeLoader
             map.Sink.Error(map.NodeOf("package")!, "hypervisor: give either package (binary) or source (compile), not both");
         }
 
-        SourceSpec? source = fromSource ? ReadSource(map.Mapping("source"), archive, baseDirectory) : null;
+        SourceSpec? source = fromSource ? ReadSource(map.Mapping("source", required: true), archive, baseDirectory) : null;
         XenBuildOptions? build = null;
         string? kconfig = map.String("kconfig");
         var fragment = KconfigFragment.Empty;
@@ -172,7 +153,14 @@ public static partial class RecipeLoader
             {
                 if (value is YamlScalarNode { Value: { } text } && MakeVariable().IsMatch(key.Value!))
                 {
-                    variables[key.Value!] = text;
+                    if (ValueRules.Text(text) is { } problem && text.Length > 0)
+                    {
+                        map.Sink.Error(value, $"hypervisor.make_variables.{key.Value}: {problem}");
+                    }
+                    else
+                    {
+                        variables[key.Value!] = text;
+                    }
                 }
                 else
                 {
@@ -214,7 +202,7 @@ public static partial class RecipeLoader
         }
 
         SourceSpec? result = null;
-        if (map.Mapping("debian") is { } debian)
+        if (map.Mapping("debian", required: map.Has("debian")) is { } debian)
         {
             string? name = debian.String("package", required: true, check: CheckPackage);
             string? version = debian.String("version", required: true, check: v => DebianVersion().IsMatch(v) ? null : $"'{v}' is not a Debian version");
@@ -225,9 +213,9 @@ public static partial class RecipeLoader
             }
         }
 
-        if (map.Mapping("tarball") is { } tarball)
+        if (map.Mapping("tarball", required: map.Has("tarball")) is { } tarball)
         {
-            string? url = tarball.String("url", required: true, check: CheckUrl);
+            string? url = tarball.String("url", required: true, check: CheckSourcesUrl);
             string? sha = tarball.String("sha256", required: true, check: v => Sha256Pattern().IsMatch(v) ? null : "must be the archive's SHA-256: 64 hexadecimal digits");
             tarball.Finish(TarballKeys);
             if (result is not null)
@@ -277,7 +265,7 @@ public static partial class RecipeLoader
         var kernelMap = map.Mapping("kernel", required: true);
         string? kernelPackage = kernelMap?.String("package", required: true, check: CheckPackage);
         kernelMap?.Finish(KernelKeys);
-        string commandLine = map.String("command_line") ?? "console=hvc0";
+        string commandLine = map.String("command_line", check: ValueRules.BootCommandLine) ?? "console=hvc0";
         var initramfsMap = map.Mapping("initramfs", required: true);
         InitramfsSpec? initramfs = null;
         if (initramfsMap is not null)
@@ -321,7 +309,7 @@ public static partial class RecipeLoader
 
     private static ToolsSpec? ReadTools(YamlMappingReader map, ArchiveSpec? archive, HypervisorSpec? hypervisor, string baseDirectory)
     {
-        SourceSpec? source = map.Has("source") ? ReadSource(map.Mapping("source"), archive, baseDirectory) : hypervisor?.Source;
+        SourceSpec? source = map.Has("source") ? ReadSource(map.Mapping("source", required: true), archive, baseDirectory) : hypervisor?.Source;
         if (!map.Has("source") && hypervisor is { Source: null })
         {
             map.Sink.Error(map.Node, "dom0.tools: give a source; the hypervisor comes from a binary package, so there is no source to share");
@@ -336,7 +324,7 @@ public static partial class RecipeLoader
         return source is null ? null : new ToolsSpec(source, options, [.. XenToolsBuild.DefaultBuildPackages.Concat(buildPackages).Distinct(StringComparer.Ordinal)]);
     }
 
-    private static ImmutableArray<GuestSpec> ReadGuests(YamlMappingReader root, string baseDirectory)
+    private static ImmutableArray<GuestSpec> ReadGuests(YamlMappingReader root, string baseDirectory, string? dom0Hostname)
     {
         var guests = ImmutableArray.CreateBuilder<GuestSpec>();
         foreach (var node in root.Sequence("guests") ?? [])
@@ -346,14 +334,14 @@ public static partial class RecipeLoader
                 continue;
             }
 
-            string? name = map.String("name", required: true, check: v => GuestName().IsMatch(v) ? null : $"'{v}' must be lower-case letters, digits and '-' (at most 32), starting with a letter");
+            string? name = map.String("name", required: true, check: CheckGuestName);
             string? typeText = map.String("type", check: v => v is "pv" or "pvh" or "hvm" ? null : $"'{v}' is not a guest type (pv, pvh or hvm)");
             var type = typeText switch { "pvh" => GuestType.Pvh, "hvm" => GuestType.Hvm, _ => GuestType.Pv };
             int memory = (int)(map.Integer("memory", min: 16, max: 1 << 20) ?? 128);
             int vcpus = (int)(map.Integer("vcpus", min: 1, max: 128) ?? 1);
             bool autostart = map.Boolean("autostart") ?? true;
             string network = map.String("network", check: v => v == "none" || BridgeName().IsMatch(v) ? null : $"'{v}' is not a bridge name (or none)") ?? "xenbr0";
-            string commandLine = map.String("command_line") ?? "console=hvc0";
+            string commandLine = map.String("command_line", check: ValueRules.GuestCommandLine) ?? "console=hvc0";
             var packages = Packages(map, required: true);
             var overlays = Overlays(map, baseDirectory);
             GuestDiskSpec? disk = null;
@@ -372,6 +360,12 @@ public static partial class RecipeLoader
             if (guests.Any(g => g.Name == name))
             {
                 map.Sink.Error(map.NodeOf("name")!, $"guests[].name: '{name}' is declared twice");
+                continue;
+            }
+
+            if (name == dom0Hostname)
+            {
+                map.Sink.Error(map.NodeOf("name")!, $"guests[].name: '{name}' is the Dom0's host name (dom0.rootfs.hostname); a guest's name is its host name too, give it another one");
                 continue;
             }
 
@@ -482,10 +476,10 @@ public static partial class RecipeLoader
             return null;
         }
 
-        string? title = map.String("title", required: true, check: v => v.Contains('"', StringComparison.Ordinal) || v.Contains('\n', StringComparison.Ordinal) ? "must not contain quotes or line breaks" : null);
+        string? title = map.String("title", required: true, check: ValueRules.Text);
         string? typeText = map.String("type", check: v => v is "xen" or "linux" ? null : $"'{v}' is not a boot entry type (xen or linux)");
         var xenOptions = ReadXenOptions(map.Mapping("xen_options")) ?? XenCommandLine.Empty;
-        string? kernelOptions = map.String("kernel_options");
+        string? kernelOptions = map.String("kernel_options", check: ValueRules.BootCommandLine);
         map.Finish(EntryKeys);
         var type = typeText == "linux" ? BootEntryType.Linux : BootEntryType.Xen;
         if (type == BootEntryType.Linux && xenOptions.Options.Length > 0)
@@ -504,7 +498,7 @@ public static partial class RecipeLoader
             return null;
         }
 
-        string extra = map.String("extra") ?? string.Empty;
+        string extra = map.String("extra", check: ValueRules.XenCommandLine) ?? string.Empty;
         var options = ImmutableArray.CreateBuilder<XenOption>();
         foreach (var (key, value) in map.Rest())
         {
@@ -520,6 +514,12 @@ public static partial class RecipeLoader
                 "false" => new XenOption(key.Value!, "no"),
                 _ => new XenOption(key.Value!, text),
             };
+            if (option.Value is not null && ValueRules.XenOptionValue(option.Value) is { } unfit)
+            {
+                map.Sink.Error(value, $"{map.Qualified(option.Name)}: {unfit}");
+                continue;
+            }
+
             if (XenCommandLine.Validate(option.Name, option.Value) is { } problem)
             {
                 map.Sink.Error(XenCommandLine.KnownOptions.Contains(option.Name) ? value : key, $"{map.Section}: {problem}");
@@ -535,51 +535,63 @@ public static partial class RecipeLoader
     private static string? CheckPackage(string value) =>
         PackagePattern().IsMatch(value) ? null : $"'{value}' is not a Debian package name";
 
-    private static string? CheckUrl(string value) =>
-        Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "file" ? null : $"'{value}' is not an http(s) or file URL";
+    private static string? CheckSourcesUrl(string value) =>
+        ValueRules.SourcesField(value) ?? (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "file" ? null : $"'{value}' is not an http(s) or file URL");
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
+    /// <summary>
+    /// A guest's name is its xl domain name, its host name, a folder and part of step ids: a host name label without
+    /// double hyphens (xl renames a domain NAME--incoming while it migrates), and not a name Xen's tools use for the Dom0.
+    /// </summary>
+    private static string? CheckGuestName(string value) =>
+        !GuestName().IsMatch(value) || value.Length > 32 ? $"'{value}' must be lower-case letters, digits and single '-' between them (at most 32), starting with a letter"
+        : value is "dom0" or "domain-0" ? $"'{value}' names the Dom0 in Xen's tools; give the guest another name"
+        : null;
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}\\z")]
     private static partial Regex NamePattern();
 
-    [GeneratedRegex("^[A-Z0-9_]{1,32}$")]
+    [GeneratedRegex("^[A-Z0-9_]{1,32}\\z")]
     private static partial Regex VolumeLabelPattern();
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9.+-]+$")]
+    [GeneratedRegex("^[a-z0-9][a-z0-9.+-]+\\z")]
     private static partial Regex PackagePattern();
 
-    [GeneratedRegex("^[a-z][a-z0-9-]*$")]
+    [GeneratedRegex("^[a-z][a-z0-9-]*\\z")]
     private static partial Regex SuitePattern();
 
-    [GeneratedRegex("^[0-9a-fA-F]{64}$")]
+    [GeneratedRegex("^[0-9a-fA-F]{64}\\z")]
     private static partial Regex Sha256Pattern();
 
-    [GeneratedRegex("^[a-z0-9_]*config$")]
+    [GeneratedRegex("^[a-z0-9_]*config\\z")]
     private static partial Regex ConfigTarget();
 
-    [GeneratedRegex("^[A-Z][A-Z0-9_]*$")]
+    [GeneratedRegex("^[A-Z][A-Z0-9_]*\\z")]
     private static partial Regex MakeVariable();
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}\\z")]
     private static partial Regex ModuleName();
 
-    [GeneratedRegex(@"^--[a-z0-9][a-z0-9-]*(=\S*)?$")]
+    [GeneratedRegex(@"^--[a-z0-9][a-z0-9-]*(=\S*)?\z")]
     private static partial Regex ConfigureOption();
 
-    [GeneratedRegex(@"^[A-Za-z0-9@._:-]+\.(service|socket|mount|timer|path|target)$")]
+    [GeneratedRegex(@"^[A-Za-z0-9@._:-]+\.(service|socket|mount|timer|path|target)\z")]
     private static partial Regex UnitName();
 
-    [GeneratedRegex("^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")]
+    [GeneratedRegex("^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\\z")]
     private static partial Regex HostnamePattern();
 
-    [GeneratedRegex("^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-[a-z0-9@.-]+) [A-Za-z0-9+/=]{16,}( [^\\n]*)?$")]
+    [GeneratedRegex("^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-[a-z0-9@.-]+) [A-Za-z0-9+/=]{16,}( [^\\x00-\\x1F\\x7F]*)?\\z")]
     private static partial Regex AuthorizedKey();
 
-    [GeneratedRegex("^[a-z][a-z0-9-]{0,31}$")]
+    [GeneratedRegex(@"^[a-z](-?[a-z0-9])*\z")]
     private static partial Regex GuestName();
 
-    [GeneratedRegex("^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9/-]*\z")]
+    private static partial Regex ComponentPattern();
+
+    [GeneratedRegex("^[a-zA-Z][a-zA-Z0-9_.-]{0,14}\\z")]
     private static partial Regex BridgeName();
 
-    [GeneratedRegex("^([0-9]+:)?[0-9][A-Za-z0-9.+~-]*$")]
+    [GeneratedRegex("^([0-9]+:)?[0-9][A-Za-z0-9.+~-]*\\z")]
     private static partial Regex DebianVersion();
 }

@@ -37,9 +37,9 @@ internal sealed class YamlMappingReader
         Section = section;
         foreach (var (key, value) in node.Children)
         {
-            if (key is not YamlScalarNode scalar || scalar.Value is null)
+            if (key is not YamlScalarNode { Value.Length: > 0 } scalar)
             {
-                sink.Error(key, $"{section}: keys must be plain names");
+                sink.Error(key, $"{(section.Length == 0 ? "recipe" : section)}: a key must be a plain name");
                 continue;
             }
 
@@ -69,7 +69,7 @@ internal sealed class YamlMappingReader
             return new YamlMappingReader(sink, mapping, section);
         }
 
-        sink.Error(node, $"{section}: expected a mapping of keys to values");
+        sink.Error(node, section.Length == 0 ? "a recipe is a mapping of keys to values (name: ..., archive: ..., ...)" : $"{section}: expected a mapping of keys to values");
         return null;
     }
 

@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using ImageBuilder.Common;
 using ImageBuilder.Common.Processes;
 using ImageBuilder.Planning;
-using ImageBuilder.Recipes;
 
 namespace ImageBuilder.Steps;
 
@@ -12,16 +11,18 @@ namespace ImageBuilder.Steps;
 /// the recipe's keyring and every .deb against the signed index, so nothing unverified gets through.
 /// Output: root/ and packages.tsv (name, version, architecture of everything extracted).
 /// </summary>
-public sealed class DebianPackagesStep(string set, ArchiveSpec archive, ImmutableArray<string> packages) : Step($"packages/{set}")
+public sealed class DebianPackagesStep(string set, PackageSetParameters parameters) : Step<PackageSetParameters>($"packages/{set}", parameters)
 {
     public const string RootFolder = "root";
     public const string ManifestFile = "packages.tsv";
 
     public override string Kind => "debian-packages";
 
-    public override string Description => $"fetch {string.Join(", ", packages)} from {archive.Suite}";
+    public override int Revision => 2;
 
-    public ImmutableArray<string> Packages => packages;
+    public override string Description => $"fetch {string.Join(", ", Parameters.Packages)} from {Parameters.Archive.Suite}";
+
+    public ImmutableArray<string> Packages => Parameters.Packages;
 
     /// <summary>The extracted root of this package set, as a later step sees it.</summary>
     public string RootIn(StepContext context, params string[] parts)
@@ -30,22 +31,13 @@ public sealed class DebianPackagesStep(string set, ArchiveSpec archive, Immutabl
         return Path.Combine([context.OutputOf(this), RootFolder, .. parts]);
     }
 
-    public override object Parameters => new
-    {
-        packages = packages.Order(StringComparer.Ordinal).ToArray(),
-        sources = archive.SourceLines(),
-        suite = archive.Suite,
-    };
-
     public override IEnumerable<string> Tools => ["mmdebstrap", "apt-get"];
-
-    public override IEnumerable<(string Name, string HostPath)> InputPaths => [("keyring", archive.Keyring)];
 
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         string root = context.Output(RootFolder);
-        var spec = Mmdebstrap.Command(archive, "extract", packages, root, ["--skip=cleanup/apt/cache"], context.LogFile);
+        var spec = Mmdebstrap.Command(Parameters.Archive, "extract", Parameters.Packages, root, ["--skip=cleanup/apt/cache"], context.LogFile);
         await ProcessRunner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
 
         string archives = Path.Combine(root, "var/cache/apt/archives");
@@ -57,9 +49,12 @@ public sealed class DebianPackagesStep(string set, ArchiveSpec archive, Immutabl
 
         var lines = debs.Select(PackageLine).Order(StringComparer.Ordinal);
         await File.WriteAllLinesAsync(context.Output(ManifestFile), lines, cancellationToken).ConfigureAwait(false);
-        foreach (string deb in debs)
+
+        // apt's own state (the .debs, its lists, its binary caches, which differ on every run) is no part of the
+        // packages: without it the same key gives the same entry, byte for byte.
+        foreach (string state in (string[])["var/cache/apt", "var/lib/apt"])
         {
-            File.Delete(deb);
+            Directory.Delete(Path.Combine(root, state), recursive: true);
         }
     }
 
@@ -74,4 +69,11 @@ public sealed class DebianPackagesStep(string set, ArchiveSpec archive, Immutabl
 
         return $"{parts[0]}\t{Uri.UnescapeDataString(parts[1])}\t{parts[2]}";
     }
+}
+
+/// <summary>What a package set step reads: the archive and the packages (sorted: the order does not matter to apt).</summary>
+public sealed record PackageSetParameters(ArchiveSource Archive, ImmutableArray<string> Packages)
+{
+    public static PackageSetParameters Of(ArchiveSource archive, IEnumerable<string> packages) =>
+        new(archive, [.. packages.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]);
 }

@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using System.Globalization;
 using ImageBuilder.Common.Processes;
 using ImageBuilder.Planning;
-using ImageBuilder.Recipes;
 
 namespace ImageBuilder.Steps;
 
@@ -13,13 +12,14 @@ namespace ImageBuilder.Steps;
 /// Output: root/ (owners and modes as dpkg set them) and packages.tsv (every installed package and version).
 /// With <paramref name="tools"/>, the packages the compiled Xen tools need at run time are installed too.
 /// </summary>
-public sealed class DebianRootfsStep(string name, ArchiveSpec archive, ImmutableArray<string> packages, XenToolsStep? tools = null)
-    : Step($"rootfs/{name}", tools is null ? [] : [tools])
+public sealed class DebianRootfsStep(string name, RootfsParameters parameters, XenToolsStep? tools = null)
+    : Step<RootfsParameters>($"rootfs/{name}", parameters, tools is null ? [] : [tools])
 {
     public const string RootFolder = "root";
     public const string ManifestFile = "packages.tsv";
 
-    private static readonly string[] DpkgOptions =
+    /// <summary>Documentation, manuals and translations are not installed, except the copyright files.</summary>
+    public static readonly ImmutableArray<string> DpkgOptions =
     [
         "path-exclude=/usr/share/doc/*",
         "path-include=/usr/share/doc/*/copyright",
@@ -29,25 +29,13 @@ public sealed class DebianRootfsStep(string name, ArchiveSpec archive, Immutable
         "path-exclude=/usr/share/lintian/*",
     ];
 
-    public string Name => name;
-
     public override string Kind => "debian-rootfs";
 
     public override int Revision => 2;
 
-    public override string Description => $"install Debian {archive.Suite} root ({name}: {string.Join(", ", packages)}{(tools is null ? string.Empty : " + what the compiled Xen tools need")})";
-
-    public override object Parameters => new
-    {
-        variant = "minbase",
-        packages = packages.Order(StringComparer.Ordinal).ToArray(),
-        sources = archive.SourceLines(),
-        dpkg = DpkgOptions,
-    };
+    public override string Description => $"install Debian {Parameters.Archive.Suite} root ({Id["rootfs/".Length..]}: {string.Join(", ", Parameters.Packages)}{(tools is null ? string.Empty : " + what the compiled Xen tools need")})";
 
     public override IEnumerable<string> Tools => ["mmdebstrap", "apt-get", "dpkg-query"];
-
-    public override IEnumerable<(string Name, string HostPath)> InputPaths => [("keyring", archive.Keyring)];
 
     public string RootIn(StepContext context)
     {
@@ -59,9 +47,10 @@ public sealed class DebianRootfsStep(string name, ArchiveSpec archive, Immutable
     {
         ArgumentNullException.ThrowIfNull(context);
         string root = context.Output(RootFolder);
+        var packages = Parameters.Packages;
         var all = tools is null ? packages : [.. packages.Concat(tools.RuntimePackages(context)).Distinct(StringComparer.Ordinal)];
-        var spec = Mmdebstrap.Command(archive, "minbase", all, root, ["--mode=root", .. DpkgOptions.Select(o => "--dpkgopt=" + o)], context.LogFile)
-            .WithEnvironment("SOURCE_DATE_EPOCH", context.Epoch.ToString(CultureInfo.InvariantCulture));
+        var spec = Mmdebstrap.Command(Parameters.Archive, Parameters.Variant, all, root, ["--mode=root", .. Parameters.Dpkg.Select(o => "--dpkgopt=" + o)], context.LogFile)
+            .WithEnvironment("SOURCE_DATE_EPOCH", Parameters.Epoch.ToString(CultureInfo.InvariantCulture));
         await ProcessRunner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
 
         // Files that belong to the machine that boots, not to the image. An empty machine-id (not a missing one)
@@ -81,4 +70,15 @@ public sealed class DebianRootfsStep(string name, ArchiveSpec archive, Immutable
         var lines = installed.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal);
         await File.WriteAllLinesAsync(context.Output(ManifestFile), lines, cancellationToken).ConfigureAwait(false);
     }
+}
+
+/// <summary>What a root filesystem step reads: the archive, the packages, the install options and the epoch (mmdebstrap's SOURCE_DATE_EPOCH).</summary>
+public sealed record RootfsParameters(ArchiveSource Archive, ImmutableArray<string> Packages, long Epoch)
+{
+    public string Variant { get; init; } = "minbase";
+
+    public ImmutableArray<string> Dpkg { get; init; } = DebianRootfsStep.DpkgOptions;
+
+    public static RootfsParameters Of(ArchiveSource archive, IEnumerable<string> packages, long epoch) =>
+        new(archive, [.. packages.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)], epoch);
 }

@@ -2,7 +2,7 @@ using Hv.Kernel.Build;
 using ImageBuilder.Common;
 using ImageBuilder.Formats.Trees;
 using ImageBuilder.Planning;
-using ImageBuilder.Recipes;
+using System.Collections.Immutable;
 
 namespace ImageBuilder.Steps;
 
@@ -11,27 +11,16 @@ namespace ImageBuilder.Steps;
 /// the recipe decides about access (host name, presenter autologin, SSH only with authorized keys). Xen tools compiled
 /// from source go between the root and the overlays; every library they link against must then resolve in the image.
 /// </summary>
-public sealed class Dom0ImageStep(DebianRootfsStep rootfs, KernelModulesStep modules, RootfsSpec spec, XenToolsStep? tools = null)
-    : Step("dom0-image", new Step?[] { rootfs, modules, tools }.OfType<Step>())
+public sealed class Dom0ImageStep(DebianRootfsStep rootfs, KernelModulesStep modules, Dom0ImageParameters parameters, XenToolsStep? tools = null)
+    : Step<Dom0ImageParameters>("dom0-image", parameters, new Step?[] { rootfs, modules, tools }.OfType<Step>())
 {
     public const string Image = "dom0.squashfs";
 
     public override string Kind => "dom0-image";
 
-    public override string Description => $"Dom0 root filesystem (squashfs, {spec.Overlays.Length} overlay(s))";
-
-    public override object Parameters => new
-    {
-        spec.Hostname,
-        spec.Presenter,
-        keys = spec.AuthorizedKeys.ToArray(),
-        overlays = spec.Overlays.Length,
-        compressor = SquashfsImage.Settings,
-    };
+    public override string Description => $"Dom0 root filesystem (squashfs, {Parameters.Overlays.Length} overlay(s))";
 
     public override IEnumerable<string> Tools => ["gensquashfs"];
-
-    public override IEnumerable<(string Name, string HostPath)> InputPaths => RootfsComposer.OverlayInputs(spec.Overlays);
 
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
@@ -43,16 +32,16 @@ public sealed class Dom0ImageStep(DebianRootfsStep rootfs, KernelModulesStep mod
             AddTools(builder, tools.RuntimeTree(context));
         }
 
-        builder.AddOverlays(spec.Overlays);
+        builder.AddOverlays(Parameters.Overlays);
 
-        LiveSystemFiles.Add(builder, spec.Hostname, spec.Presenter, spec.AuthorizedKeys);
+        LiveSystemFiles.Add(builder, Parameters.Hostname, Parameters.Presenter, Parameters.AuthorizedKeys);
         var tree = builder.ToTree();
         if (tools is not null)
         {
             RequireLibraries(tree, Path.Combine(context.OutputOf(tools), XenToolsStep.StagingFolder));
         }
 
-        await SquashfsImage.WriteAsync(tree, context.Output(Image), context, cancellationToken).ConfigureAwait(false);
+        await SquashfsImage.WriteAsync(tree, context.Output(Image), Parameters.Epoch, context, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The tools' files over the root; folders the root already has (or links there, as /var/run) keep the root's entry.</summary>
@@ -81,4 +70,10 @@ public sealed class Dom0ImageStep(DebianRootfsStep rootfs, KernelModulesStep mod
             };
         }
     }
+}
+
+/// <summary>What the Dom0 image is made of besides its root, modules and tools: the access policy, overlays (by content), compression and the epoch.</summary>
+public sealed record Dom0ImageParameters(string Hostname, bool Presenter, ImmutableArray<string> AuthorizedKeys, ImmutableArray<HostInput> Overlays, long Epoch)
+{
+    public string Compressor { get; init; } = SquashfsImage.Settings;
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Hv.Kernel.Inspection;
 using ImageBuilder.Planning;
 
@@ -7,7 +8,7 @@ namespace ImageBuilder.Steps;
 /// Takes the Dom0 kernel and its config from the extracted kernel package, and refuses a kernel that is not a
 /// bzImage or cannot be Xen's Dom0 (config file beside it, else the embedded IKCONFIG), naming the options.
 /// </summary>
-public sealed class Dom0KernelStep(DebianPackagesStep packages, string package) : Step("dom0-kernel", packages)
+public sealed class Dom0KernelStep(DebianPackagesStep packages, Dom0KernelParameters parameters) : Step<Dom0KernelParameters>("dom0-kernel", parameters, packages)
 {
     public const string Vmlinuz = "vmlinuz";
     public const string Config = "config";
@@ -15,15 +16,14 @@ public sealed class Dom0KernelStep(DebianPackagesStep packages, string package) 
 
     public override string Kind => "dom0-kernel";
 
-    public override string Description => $"Dom0 kernel from {package}";
-
-    public override object Parameters => new { package, requirements = Dom0Requirements.BuiltIn.Concat(Dom0Requirements.BuiltInOrModule).ToArray() };
+    public override string Description => $"Dom0 kernel from {Parameters.Package}";
 
     public override int Revision => 2;
 
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
+        string package = Parameters.Package;
         string boot = packages.RootIn(context, "boot");
         string kernel = PackageFiles.Single(boot, "vmlinuz-*", package);
         var header = BzImage.ReadFile(kernel);
@@ -39,4 +39,10 @@ public sealed class Dom0KernelStep(DebianPackagesStep packages, string package) 
 
         await File.WriteAllTextAsync(context.Output(Release), release + "\n", cancellationToken).ConfigureAwait(false);
     }
+}
+
+/// <summary>The kernel package, and what a kernel must have to be Xen's Dom0.</summary>
+public sealed record Dom0KernelParameters(string Package)
+{
+    public ImmutableArray<string> Requirements { get; init; } = [.. Dom0Requirements.BuiltIn.Concat(Dom0Requirements.BuiltInOrModule)];
 }

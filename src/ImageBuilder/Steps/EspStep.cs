@@ -1,9 +1,7 @@
 using ImageBuilder.Boot;
 using ImageBuilder.Formats.Fat;
-using ImageBuilder.Formats.Partitions;
 using ImageBuilder.Formats.Trees;
 using ImageBuilder.Planning;
-using ImageBuilder.Recipes;
 
 namespace ImageBuilder.Steps;
 
@@ -11,86 +9,71 @@ namespace ImageBuilder.Steps;
 /// The EFI system partition image (FAT): EFI/BOOT/BOOTX64.EFI is either GRUB, or xen.efi with BOOTX64.cfg,
 /// the Dom0 kernel and the initramfs beside it (xen.efi loads them from its own folder).
 /// </summary>
-public sealed class EspStep : Step
+public sealed class EspStep : Step<EspParameters>
 {
     public const string EspImage = "efi.img";
     public const string XenCfgTemplate = "xen/xen.cfg.hbs";
     private const string BootFolder = "EFI/BOOT";
 
-    private readonly Recipe recipe;
     private readonly GrubCoreStep? grub;
-    private readonly Step hypervisor;
-    private readonly Dom0KernelStep kernel;
-    private readonly InitramfsStep initramfs;
-    private readonly string mediumId;
+    private readonly Step? hypervisor;
+    private readonly Dom0KernelStep? kernel;
+    private readonly InitramfsStep? initramfs;
 
-    public EspStep(Recipe recipe, GrubCoreStep? grub, Step hypervisor, Dom0KernelStep kernel, InitramfsStep initramfs, string mediumId)
-        : base("esp", recipe.Boot.UefiLoader == UefiLoader.Grub ? [grub!] : [hypervisor, kernel, initramfs])
+    /// <summary>GRUB as the UEFI loader.</summary>
+    public EspStep(GrubCoreStep grub, EspParameters parameters)
+        : base("esp", parameters, grub)
     {
-        this.recipe = recipe;
         this.grub = grub;
+    }
+
+    /// <summary>xen.efi as the UEFI loader, with the configuration of <see cref="EspParameters.XenCfg"/>.</summary>
+    public EspStep(Step hypervisor, Dom0KernelStep kernel, InitramfsStep initramfs, EspParameters parameters)
+        : base("esp", parameters, hypervisor, kernel, initramfs)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.XenCfg is null || parameters.Template is null)
+        {
+            throw new ArgumentException("xen.efi needs its configuration and template", nameof(parameters));
+        }
+
         this.hypervisor = hypervisor;
         this.kernel = kernel;
         this.initramfs = initramfs;
-        this.mediumId = mediumId;
     }
 
     public override string Kind => "esp";
 
-    public override string Description => $"EFI system partition ({(recipe.Boot.UefiLoader == UefiLoader.Grub ? "GRUB" : "xen.efi")})";
-
-    public override object Parameters => new { loader = recipe.Boot.UefiLoader.ToString(), xenCfg = recipe.Boot.UefiLoader == UefiLoader.XenEfi ? XenCfgModel() : null, label = Label, serial = Serial };
-
-    public override IEnumerable<(string Name, string HostPath)> InputPaths =>
-        recipe.Boot.UefiLoader == UefiLoader.XenEfi ? [("xen.cfg.hbs", TemplateRenderer.PathOf(XenCfgTemplate))] : [];
-
-    private static string Label => "EFIBOOT";
-
-    private uint Serial => BitConverter.ToUInt32(Gpt.DeterministicGuid($"{recipe.Name}/{recipe.Epoch}/esp").ToByteArray(), 0);
+    public override string Description => $"EFI system partition ({(grub is not null ? "GRUB" : "xen.efi")})";
 
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var tree = FileTree.CreateBuilder();
-        if (recipe.Boot.UefiLoader == UefiLoader.Grub)
+        if (grub is not null)
         {
-            tree.AddFile($"{BootFolder}/BOOTX64.EFI", FileContent.FromFile(Path.Combine(context.OutputOf(grub!), GrubPlatform.Efi.ImageName)));
+            tree.AddFile($"{BootFolder}/BOOTX64.EFI", FileContent.FromFile(Path.Combine(context.OutputOf(grub), GrubPlatform.Efi.ImageName)));
         }
         else
         {
-            string xenEfi = Path.Combine(context.OutputOf(hypervisor), HypervisorStep.XenEfi);
+            string xenEfi = Path.Combine(context.OutputOf(hypervisor!), HypervisorStep.XenEfi);
             if (!File.Exists(xenEfi))
             {
-                throw new Common.ImageBuilderException($"uefi_loader xen-efi needs xen.efi, but {recipe.Hypervisor.Describe} provides none");
+                throw new Common.ImageBuilderException($"uefi_loader xen-efi needs xen.efi, but the hypervisor ({hypervisor!.Description}) provides none");
             }
 
-            string cfg = TemplateRenderer.Render(TemplateRenderer.PathOf(XenCfgTemplate), XenCfgModel());
+            string cfg = TemplateRenderer.Render(Parameters.Template!, Parameters.XenCfg!, ConfigSyntax.XenEfi);
             tree.AddFile($"{BootFolder}/BOOTX64.EFI", FileContent.FromFile(xenEfi))
                 .AddFile($"{BootFolder}/BOOTX64.cfg", FileContent.FromText(cfg))
-                .AddFile($"{BootFolder}/vmlinuz", FileContent.FromFile(Path.Combine(context.OutputOf(kernel), Dom0KernelStep.Vmlinuz)))
-                .AddFile($"{BootFolder}/initrd.gz", FileContent.FromFile(Path.Combine(context.OutputOf(initramfs), InitramfsStep.InitrdGz)));
+                .AddFile($"{BootFolder}/vmlinuz", FileContent.FromFile(Path.Combine(context.OutputOf(kernel!), Dom0KernelStep.Vmlinuz)))
+                .AddFile($"{BootFolder}/initrd.gz", FileContent.FromFile(Path.Combine(context.OutputOf(initramfs!), InitramfsStep.InitrdGz)));
             await File.WriteAllTextAsync(context.Output("xen.cfg"), cfg, cancellationToken).ConfigureAwait(false);
         }
 
         await using var output = File.Create(context.Output(EspImage));
-        FatImage.Write(tree.ToTree(), new FatOptions(Label, Serial, recipe.Epoch), output);
-    }
-
-    private XenCfgModel XenCfgModel()
-    {
-        var xenEntries = recipe.Boot.Entries.Select((e, i) => (e, i)).Where(x => x.e.Type == BootEntryType.Xen).ToList();
-        var sections = xenEntries.Select(x => new XenCfgSection(
-            $"entry{x.i}",
-            x.e.Title,
-            recipe.Hypervisor.CommandLine.Merge(x.e.XenOptions).Render(),
-            BootConfigStep.KernelCommandLine(recipe, x.e, mediumId))).ToArray();
-        int defaultIndex = xenEntries.Any(x => x.i == recipe.Boot.Default) ? recipe.Boot.Default : xenEntries[0].i;
-        return new XenCfgModel(recipe.Name, $"entry{defaultIndex}", sections);
+        FatImage.Write(tree.ToTree(), new FatOptions(Parameters.Label, Parameters.Serial, Parameters.Epoch), output);
     }
 }
 
-#pragma warning disable CA1819 // Template models are plain data.
-public sealed record XenCfgModel(string Name, string DefaultSection, XenCfgSection[] Sections);
-#pragma warning restore CA1819
-
-public sealed record XenCfgSection(string Section, string Title, string XenCommandLine, string KernelCommandLine);
+/// <summary>The ESP: its FAT label, serial and time stamps, and for xen.efi its configuration as the template sees it and the template.</summary>
+public sealed record EspParameters(string Label, uint Serial, long Epoch, XenCfgModel? XenCfg, HostInput? Template);

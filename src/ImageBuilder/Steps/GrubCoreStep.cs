@@ -26,32 +26,29 @@ public sealed record GrubPlatform(string Name, string Format, string ModulesFold
 /// A GRUB core image built with grub-mkimage from the archive's GRUB modules, with an early config that finds
 /// this medium by its unique marker and loads /boot/grub/grub.cfg; plus the module folder for insmod.
 /// </summary>
-public sealed class GrubCoreStep(DebianPackagesStep packages, GrubPlatform platform, string mediumId) : Step($"grub-{platform.Name}", packages)
+public sealed class GrubCoreStep(DebianPackagesStep packages, GrubCoreParameters parameters) : Step<GrubCoreParameters>($"grub-{parameters.Platform.Name}", parameters, packages)
 {
     public const string Prefix = "/boot/grub";
     public const string EarlyTemplate = "grub/early.cfg.hbs";
 
-    public GrubPlatform Platform => platform;
+    public GrubPlatform Platform => Parameters.Platform;
 
     public override string Kind => "grub-core";
 
-    public override string Description => $"GRUB {platform.Format} core image";
-
-    public override object Parameters => new { platform.Format, platform.CoreModules, platform.ExtraFiles, prefix = Prefix, mediumId };
+    public override string Description => $"GRUB {Platform.Format} core image";
 
     public override IEnumerable<string> Tools => ["grub-mkimage"];
 
     public override int Revision => 2;
 
-    public override IEnumerable<(string Name, string HostPath)> InputPaths => [("early.cfg.hbs", TemplateRenderer.PathOf(EarlyTemplate))];
-
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var platform = Platform;
         string modules = packages.RootIn(context, "usr/lib/grub", platform.ModulesFolder);
         string early = context.Output("early.cfg");
-        await File.WriteAllTextAsync(early, TemplateRenderer.Render(TemplateRenderer.PathOf(EarlyTemplate), new { mediumId }), cancellationToken).ConfigureAwait(false);
-        var spec = ProcessSpec.Of("grub-mkimage", "-O", platform.Format, "-d", modules, "-p", Prefix, "-c", early, "-o", context.Output(platform.ImageName))
+        await File.WriteAllTextAsync(early, TemplateRenderer.Render(Parameters.Template, new { mediumId = Parameters.MediumId }, ConfigSyntax.Grub), cancellationToken).ConfigureAwait(false);
+        var spec = ProcessSpec.Of("grub-mkimage", "-O", platform.Format, "-d", modules, "-p", Parameters.Prefix, "-c", early, "-o", context.Output(platform.ImageName))
             .WithArguments(platform.CoreModules)
             .LoggingTo(context.LogFile);
         await ProcessRunner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
@@ -72,4 +69,10 @@ public sealed class GrubCoreStep(DebianPackagesStep packages, GrubPlatform platf
             File.Copy(Path.Combine(modules, extra), context.Output(extra));
         }
     }
+}
+
+/// <summary>A GRUB core: the platform (format, built-in modules), the prefix, the medium it searches for and the early configuration's template.</summary>
+public sealed record GrubCoreParameters(GrubPlatform Platform, string MediumId, HostInput Template)
+{
+    public string Prefix { get; init; } = GrubCoreStep.Prefix;
 }

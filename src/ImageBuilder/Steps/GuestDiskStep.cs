@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Text;
 using ImageBuilder.Common.Processes;
-using ImageBuilder.Formats.Partitions;
 using ImageBuilder.Formats.Trees;
 using ImageBuilder.Planning;
-using ImageBuilder.Recipes;
+using System.Collections.Immutable;
 
 namespace ImageBuilder.Steps;
 
@@ -13,55 +12,42 @@ namespace ImageBuilder.Steps;
 /// links into the cache) and mke2fs -d copies it in. UUID and hash seed come from the recipe; every inode's times and
 /// the superblock's are set to the epoch (mke2fs copies ctime from the staging files, so debugfs rewrites them).
 /// </summary>
-public sealed class GuestDiskStep(Recipe recipe, GuestSpec guest, DebianRootfsStep rootfs) : Step($"guest/{guest.Name}/disk", rootfs)
+public sealed class GuestDiskStep(DebianRootfsStep rootfs, GuestDiskParameters parameters) : Step<GuestDiskParameters>($"guest/{parameters.Name}/disk", parameters, rootfs)
 {
     public const string Image = "disk.ext4";
 
     public override string Kind => "guest-disk";
 
-    public override string Description => $"ext4 disk for guest {guest.Name} ({guest.Disk!.SizeMiB} MiB)";
-
-    public override object Parameters => new
-    {
-        guest.Name,
-        guest.Disk!.SizeMiB,
-        presenter = recipe.Dom0.Rootfs?.Presenter ?? false,
-        overlays = guest.Overlays.Length,
-        uuid = Uuid.ToString("D"),
-    };
+    public override string Description => $"ext4 disk for guest {Parameters.Name} ({Parameters.SizeMiB} MiB)";
 
     public override IEnumerable<string> Tools => ["mke2fs", "debugfs"];
 
     public override int Revision => 2;
 
-    public override IEnumerable<(string Name, string HostPath)> InputPaths => RootfsComposer.OverlayInputs(guest.Overlays);
-
-    private Guid Uuid => Gpt.DeterministicGuid($"{recipe.Name}/{recipe.Epoch}/guest/{guest.Name}/disk");
-
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var builder = RootfsComposer.FromPackages([rootfs.RootIn(context)], keepOwners: true);
-        builder.AddOverlays(guest.Overlays);
+        builder.AddOverlays(Parameters.Overlays);
 
         builder.AddFile("etc/fstab", FileContent.FromText("/dev/xvda\t/\text4\trw,relatime\t0\t1\n"));
-        LiveSystemFiles.Add(builder, guest.Name, recipe.Dom0.Rootfs?.Presenter ?? false, []);
+        LiveSystemFiles.Add(builder, Parameters.Name, Parameters.Presenter, []);
         var tree = builder.ToTree();
 
         string staging = context.Output(".root");
         FileTreeExport.ToDirectory(tree, staging);
-        string epoch = context.Epoch.ToString(CultureInfo.InvariantCulture);
-        string uuid = Uuid.ToString("D");
+        string epoch = Parameters.Epoch.ToString(CultureInfo.InvariantCulture);
+        string uuid = Parameters.Uuid.ToString("D");
         string image = context.Output(Image);
         var mkfs = ProcessSpec.Of(
                 "mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", "-m", "0",
-                "-L", guest.Name, "-U", uuid, "-E", $"hash_seed={uuid}",
-                "-d", staging, image, $"{guest.Disk!.SizeMiB}M")
+                "-L", Parameters.Name, "-U", uuid, "-E", $"hash_seed={uuid}",
+                "-d", staging, image, $"{Parameters.SizeMiB}M")
             .WithEnvironment("E2FSPROGS_FAKE_TIME", epoch)
             .WithEnvironment("SOURCE_DATE_EPOCH", epoch)
             .LoggingTo(context.LogFile) with
         {
-            Hint = $"if the tree does not fit, raise guests[{guest.Name}].disk.size_mib",
+            Hint = $"if the tree does not fit, raise guests[{Parameters.Name}].disk.size_mib",
         };
         await ProcessRunner.RunAsync(mkfs, cancellationToken).ConfigureAwait(false);
         Directory.Delete(staging, recursive: true);
@@ -94,3 +80,6 @@ public sealed class GuestDiskStep(Recipe recipe, GuestSpec guest, DebianRootfsSt
         File.Delete(commandFile);
     }
 }
+
+/// <summary>A disk guest's image: its name (label, host name), size, console policy, overlays (by content), UUID and the epoch of every inode.</summary>
+public sealed record GuestDiskParameters(string Name, int SizeMiB, bool Presenter, ImmutableArray<HostInput> Overlays, Guid Uuid, long Epoch);

@@ -1,9 +1,7 @@
-using System.Globalization;
+using System.Collections.Immutable;
 using ImageBuilder.Boot;
-using ImageBuilder.Formats.Partitions;
 using ImageBuilder.Formats.Trees;
 using ImageBuilder.Planning;
-using ImageBuilder.Recipes;
 
 namespace ImageBuilder.Steps;
 
@@ -12,27 +10,36 @@ namespace ImageBuilder.Steps;
 /// Dom0's, which runs PV, PVH and HVM), each guest's initramfs or disk, xl configurations rendered from
 /// templates/xl/guest.cfg.hbs, and the list the autostart service reads.
 /// </summary>
-public sealed class GuestsImageStep : Step
+public sealed class GuestsImageStep : Step<GuestsImageParameters>
 {
     public const string Image = "guests.squashfs";
     public const string Template = "xl/guest.cfg.hbs";
-    public const string GuestFolder = "usr/lib/imagebuilder/guests";
     public const string ConfigFolder = "etc/xen/imagebuilder";
     public const string GuestList = "etc/imagebuilder/guests.tsv";
+
+    /// <summary>The kernel every guest boots, and the live initramfs that mounts a disk guest's root.</summary>
+    public const string KernelFolder = "usr/lib/imagebuilder/kernel";
+
+    /// <summary>One folder per guest, holding its initramfs or its disk image.</summary>
+    public const string GuestFolder = "usr/lib/imagebuilder/guests";
 
     /// <summary>Where the Dom0 keeps a disk guest's writable copy (tmpfs, or the medium's persistence later).</summary>
     public const string WritableDisks = "/var/lib/imagebuilder/guests";
 
-    private readonly Recipe recipe;
     private readonly Dom0KernelStep kernel;
     private readonly InitramfsStep liveInitramfs;
-    private readonly IReadOnlyDictionary<string, Step> images;
+    private readonly ImmutableArray<Step> images;
 
-    /// <param name="images">Per guest name: its <see cref="InitramfsStep"/> or <see cref="GuestDiskStep"/>.</param>
-    public GuestsImageStep(Recipe recipe, Dom0KernelStep kernel, InitramfsStep liveInitramfs, IReadOnlyDictionary<string, Step> images)
-        : base("guests-image", [kernel, liveInitramfs, .. images.Values])
+    /// <param name="images">Per guest of <paramref name="parameters"/>, in its order: its <see cref="InitramfsStep"/> or <see cref="GuestDiskStep"/>.</param>
+    public GuestsImageStep(Dom0KernelStep kernel, InitramfsStep liveInitramfs, ImmutableArray<Step> images, GuestsImageParameters parameters)
+        : base("guests-image", parameters, [kernel, liveInitramfs, .. images])
     {
-        this.recipe = recipe;
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (images.Length != parameters.Guests.Length)
+        {
+            throw new ArgumentException("one image step per guest", nameof(images));
+        }
+
         this.kernel = kernel;
         this.liveInitramfs = liveInitramfs;
         this.images = images;
@@ -40,62 +47,49 @@ public sealed class GuestsImageStep : Step
 
     public override string Kind => "guests-image";
 
-    public override string Description => $"guest images and xl configs ({string.Join(", ", recipe.Guests.Select(g => g.Name))})";
-
-    public override object Parameters => new { configs = recipe.Guests.Select(Model).ToArray(), list = GuestListText(), compressor = SquashfsImage.Settings };
+    public override string Description => $"guest images and xl configs ({string.Join(", ", Parameters.Guests.Select(g => g.Name))})";
 
     public override IEnumerable<string> Tools => ["gensquashfs"];
 
-    public override IEnumerable<(string Name, string HostPath)> InputPaths => [("guest.cfg.hbs", TemplateRenderer.PathOf(Template))];
-
-    public static XlGuestModel Model(GuestSpec guest, Recipe recipe)
-    {
-        ArgumentNullException.ThrowIfNull(guest);
-        ArgumentNullException.ThrowIfNull(recipe);
-        byte[] id = Gpt.DeterministicGuid($"{recipe.Name}/{recipe.Epoch}/guest/{guest.Name}/mac").ToByteArray();
-        string mac = string.Create(CultureInfo.InvariantCulture, $"00:16:3e:{id[0] & 0x7F:x2}:{id[1]:x2}:{id[2]:x2}"); // Xen's OUI
-        bool disk = guest.Disk is not null;
-        return new XlGuestModel(
-            guest.Name,
-            guest.TypeName,
-            guest.MemoryMiB,
-            guest.Vcpus,
-            $"/{GuestFolder}/kernel/vmlinuz",
-            disk ? $"/{GuestFolder}/kernel/initrd.gz" : $"/{GuestFolder}/{guest.Name}/initrd.gz",
-            disk ? $"{guest.CommandLine} root=/dev/xvda" : guest.CommandLine,
-            disk ? $"{WritableDisks}/{guest.Name}.ext4" : null,
-            guest.Bridge,
-            mac);
-    }
+    /// <summary>Where a guest's initramfs or disk image lies in the Dom0.</summary>
+    public static string ImagePath(string guest, bool disk) => $"{GuestFolder}/{guest}/{(disk ? GuestDiskStep.Image : InitramfsStep.InitrdGz)}";
 
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var builder = FileTree.CreateBuilder()
-            .AddFile($"{GuestFolder}/kernel/vmlinuz", FileContent.FromFile(Path.Combine(context.OutputOf(kernel), Dom0KernelStep.Vmlinuz)));
-        if (recipe.Guests.Any(g => g.Disk is not null))
+            .AddFile($"{KernelFolder}/vmlinuz", FileContent.FromFile(Path.Combine(context.OutputOf(kernel), Dom0KernelStep.Vmlinuz)));
+        if (Parameters.Guests.Any(g => g.Disk is not null))
         {
-            builder.AddFile($"{GuestFolder}/kernel/initrd.gz", FileContent.FromFile(Path.Combine(context.OutputOf(liveInitramfs), InitramfsStep.InitrdGz)));
+            builder.AddFile($"{KernelFolder}/initrd.gz", FileContent.FromFile(Path.Combine(context.OutputOf(liveInitramfs), InitramfsStep.InitrdGz)));
         }
 
-        foreach (var guest in recipe.Guests)
+        foreach (var (guest, image) in Parameters.Guests.Zip(images))
         {
-            var image = images[guest.Name];
-            string file = guest.Disk is null ? InitramfsStep.InitrdGz : GuestDiskStep.Image;
-            builder.AddFile($"{GuestFolder}/{guest.Name}/{file}", FileContent.FromFile(Path.Combine(context.OutputOf(image), file)));
-            string config = TemplateRenderer.Render(TemplateRenderer.PathOf(Template), Model(guest));
+            bool disk = guest.Disk is not null;
+            string file = disk ? GuestDiskStep.Image : InitramfsStep.InitrdGz;
+            builder.AddFile(ImagePath(guest.Name, disk), FileContent.FromFile(Path.Combine(context.OutputOf(image), file)));
+            string config = TemplateRenderer.Render(Parameters.Template, guest, ConfigSyntax.Xl);
             builder.AddFile($"{ConfigFolder}/{guest.Name}.cfg", FileContent.FromText(config));
         }
 
-        builder.AddFile(GuestList, FileContent.FromText(GuestListText()));
-        await SquashfsImage.WriteAsync(builder.ToTree(), context.Output(Image), context, cancellationToken).ConfigureAwait(false);
+        builder.AddFile(GuestList, FileContent.FromText(Parameters.GuestList));
+        await SquashfsImage.WriteAsync(builder.ToTree(), context.Output(Image), Parameters.Epoch, context, cancellationToken).ConfigureAwait(false);
     }
-
-    private XlGuestModel Model(GuestSpec guest) => Model(guest, recipe);
-
-    /// <summary>name, type, autostart, and the read-only disk to copy before the first start (or -).</summary>
-    private string GuestListText() => string.Concat(recipe.Guests.Select(g =>
-        $"{g.Name}\t{g.TypeName}\t{(g.Autostart ? "yes" : "no")}\t{(g.Disk is null ? "-" : $"/{GuestFolder}/{g.Name}/{GuestDiskStep.Image}")}\n"));
 }
 
-public sealed record XlGuestModel(string Name, string Type, int Memory, int Vcpus, string Kernel, string Ramdisk, string CommandLine, string? Disk, string? Bridge, string Mac);
+/// <summary>
+/// What the guests layer is made of besides the images: each guest's xl configuration as the template sees it, the
+/// template, the list the Dom0's guest service reads (name, type, autostart, the read-only disk to copy or -), the
+/// compression and the epoch.
+/// </summary>
+public sealed record GuestsImageParameters(ImmutableArray<XlGuestModel> Guests, HostInput Template, long Epoch)
+{
+    public string Compressor { get; init; } = SquashfsImage.Settings;
+
+    public string GuestList => string.Concat(Guests.Select(g =>
+        $"{g.Name}\t{g.Type}\t{(g.Autostart ? "yes" : "no")}\t{(g.Disk is null ? "-" : "/" + GuestsImageStep.ImagePath(g.Name, disk: true))}\n"));
+}
+
+/// <summary>What templates/xl/guest.cfg.hbs sees for one guest.</summary>
+public sealed record XlGuestModel(string Name, string Type, int Memory, int Vcpus, bool Autostart, string Kernel, string Ramdisk, string CommandLine, string? Disk, string? Bridge, string Mac);

@@ -9,7 +9,7 @@ namespace ImageBuilder.Steps;
 /// them before anything is packed: xen.gz must carry a valid multiboot2 header, xen.efi must be an x86-64 EFI
 /// application.
 /// </summary>
-public sealed class HypervisorStep(DebianPackagesStep packages, string package) : Step("hypervisor", packages)
+public sealed class HypervisorStep(DebianPackagesStep packages, HypervisorParameters parameters) : Step<HypervisorParameters>("hypervisor", parameters, packages)
 {
     public const string XenGz = "xen.gz";
     public const string XenEfi = "xen.efi";
@@ -17,9 +17,7 @@ public sealed class HypervisorStep(DebianPackagesStep packages, string package) 
 
     public override string Kind => "hypervisor";
 
-    public override string Description => $"hypervisor from {package}";
-
-    public override object Parameters => new { package };
+    public override string Description => $"hypervisor from {Parameters.Package}";
 
     public override int Revision => 2;
 
@@ -27,7 +25,7 @@ public sealed class HypervisorStep(DebianPackagesStep packages, string package) 
     {
         ArgumentNullException.ThrowIfNull(context);
         string boot = packages.RootIn(context, "boot");
-        string gz = PackageFiles.Single(boot, "xen-*.gz", package);
+        string gz = PackageFiles.Single(boot, "xen-*.gz", Parameters.Package);
         var multiboot = Multiboot2Header.ReadFile(gz);
         File.Copy(gz, context.Output(XenGz));
         var findings = new List<string> { $"xen.gz: multiboot2 header at offset {multiboot.Offset}, {multiboot.HeaderLength} bytes, tags {string.Join(',', multiboot.TagTypes)}" };
@@ -64,3 +62,6 @@ internal static class PackageFiles
     public static string? Optional(string directory, string pattern) =>
         Directory.Exists(directory) ? Directory.GetFiles(directory, pattern).Order(StringComparer.Ordinal).FirstOrDefault() : null;
 }
+
+/// <summary>The binary package the hypervisor is taken from.</summary>
+public sealed record HypervisorParameters(string Package);

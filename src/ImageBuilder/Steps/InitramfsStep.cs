@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.IO.Compression;
 using ImageBuilder.Common;
 using ImageBuilder.Formats.Cpio;
@@ -11,30 +12,26 @@ namespace ImageBuilder.Steps;
 /// <see cref="ModuleLoadList"/> + the device nodes the kernel needs before devtmpfs, written as a gzip-compressed
 /// newc cpio archive (initrd.gz).
 /// </summary>
-public sealed class InitramfsStep(string id, DebianPackagesStep packages, IReadOnlyList<string> overlays, KernelModulesStep? modules, IReadOnlyList<string> moduleNames)
-    : Step(id, new Step?[] { packages, modules }.OfType<Step>())
+public sealed class InitramfsStep(string id, DebianPackagesStep packages, KernelModulesStep? modules, InitramfsParameters parameters)
+    : Step<InitramfsParameters>(id, parameters, new Step?[] { packages, modules }.OfType<Step>())
 {
     public const string InitrdGz = "initrd.gz";
     public const string ModuleLoadList = "etc/imagebuilder/modules.load";
 
     public override string Kind => "initramfs";
 
-    public override string Description => $"initramfs from {string.Join(", ", packages.Packages)} + {overlays.Count} overlay(s)" + (moduleNames.Count > 0 ? $" + {moduleNames.Count} module(s)" : string.Empty);
-
-    public override object Parameters => new { format = "newc+gzip", overlays = overlays.Count, modules = moduleNames.ToArray() };
-
-    public override IEnumerable<(string Name, string HostPath)> InputPaths => RootfsComposer.OverlayInputs(overlays);
+    public override string Description => $"initramfs from {string.Join(", ", packages.Packages)} + {Parameters.Overlays.Length} overlay(s)" + (Parameters.Modules.Length > 0 ? $" + {Parameters.Modules.Length} module(s)" : string.Empty);
 
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var builder = RootfsComposer.FromPackages([packages.RootIn(context)]);
-        if (modules is not null && moduleNames.Count > 0)
+        if (modules is not null && Parameters.Modules.Length > 0)
         {
-            builder.AddTree(modules.Subset(context, moduleNames, "lib/modules", ModuleLoadList));
+            builder.AddTree(modules.Subset(context, Parameters.Modules, "lib/modules", ModuleLoadList));
         }
 
-        builder.AddOverlays(overlays);
+        builder.AddOverlays(Parameters.Overlays);
 
         foreach (string dir in (string[])["dev", "proc", "sys", "tmp", "run", "root"])
         {
@@ -53,7 +50,13 @@ public sealed class InitramfsStep(string id, DebianPackagesStep packages, IReadO
         await using (var file = File.Create(output))
         await using (var gzip = new GZipStream(file, CompressionLevel.Optimal))
         {
-            CpioArchive.Write(tree, gzip, context.Epoch);
+            CpioArchive.Write(tree, gzip, Parameters.Epoch);
         }
     }
+}
+
+/// <summary>What an initramfs is made of besides its package set: overlays (by content), kernel modules, and the epoch every entry carries.</summary>
+public sealed record InitramfsParameters(ImmutableArray<HostInput> Overlays, ImmutableArray<string> Modules, long Epoch)
+{
+    public string Format { get; init; } = "newc+gzip";
 }

@@ -9,15 +9,13 @@ namespace ImageBuilder.Steps;
 /// The module index (modules.dep and friends) for the Dom0 kernel's modules, written by depmod beside the extracted
 /// package instead of by its maintainer scripts, which the extract variant does not run.
 /// </summary>
-public sealed class KernelModulesStep(DebianPackagesStep packages, Dom0KernelStep kernel) : Step("kernel-modules", packages, kernel)
+public sealed class KernelModulesStep(DebianPackagesStep packages, Dom0KernelStep kernel) : Step<KernelModulesParameters>("kernel-modules", new KernelModulesParameters(), packages, kernel)
 {
     private const string IndexFolder = "index";
 
     public override string Kind => "kernel-modules";
 
     public override string Description => "kernel module index (depmod)";
-
-    public override object Parameters => new { index = "depmod" };
 
     public override IEnumerable<string> Tools => ["depmod"];
 
@@ -89,4 +87,10 @@ public sealed class KernelModulesStep(DebianPackagesStep packages, Dom0KernelSte
     }
 
     private string IndexOf(StepContext context, string release) => Path.Combine(context.OutputOf(this), IndexFolder, "lib", "modules", release);
+}
+
+/// <summary>The module index is made by depmod from the kernel package alone: nothing else is read.</summary>
+public sealed record KernelModulesParameters
+{
+    public string Index { get; init; } = "depmod";
 }

@@ -1,4 +1,5 @@
 using ImageBuilder.Formats.Trees;
+using ImageBuilder.Planning;
 
 namespace ImageBuilder.Steps;
 
@@ -25,33 +26,33 @@ public static class RootfsComposer
     }
 
     /// <summary>Adds overlays in order (later wins).</summary>
-    public static FileTree.Builder AddOverlays(this FileTree.Builder builder, IEnumerable<string> overlayDirectories)
+    public static FileTree.Builder AddOverlays(this FileTree.Builder builder, IEnumerable<HostInput> overlayDirectories)
     {
         ArgumentNullException.ThrowIfNull(overlayDirectories);
-        foreach (string overlay in overlayDirectories)
+        foreach (var overlay in overlayDirectories)
         {
-            builder.AddOverlay(overlay);
+            builder.AddOverlay(overlay.Path);
         }
 
         return builder;
     }
 
-    /// <summary>Overlays as a step's key inputs: their content counts, in order, not where they are.</summary>
-    public static IEnumerable<(string Name, string HostPath)> OverlayInputs(IEnumerable<string> overlayDirectories) =>
-        overlayDirectories.Select((o, i) => ($"overlay{i}", o));
-
     /// <summary>
-    /// Adds an overlay from the source tree. Its modes are normalised to 0755/0644 by the executable bit, as git
-    /// records them, so a checkout's umask cannot change the image.
+    /// Adds an overlay from the source tree. File modes are normalised to 0755/0644 by the executable bit, as git
+    /// records them, so a checkout's umask cannot change the image. A folder the tree already has keeps its entry (an
+    /// overlay's tmp/ must not take /tmp's sticky bit away); a folder the overlay brings is 0755.
     /// </summary>
     public static FileTree.Builder AddOverlay(this FileTree.Builder builder, string overlayDirectory)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var overlay = FileTree.FromDirectory(overlayDirectory);
+        var existing = builder.ToTree();
         foreach (var entry in overlay.All)
         {
             switch (entry)
             {
+                case FsDirectory d when existing.Find(d.Path) is FsDirectory:
+                    break;
                 case FsDirectory d:
                     builder.AddDirectory(d.Path, Executable);
                     break;

@@ -21,7 +21,7 @@ public static class SquashfsImage
     /// <summary>What a step's key records about how its image is compressed.</summary>
     public const string Settings = Compressor + ":" + CompressorOptions;
 
-    public static async Task WriteAsync(FileTree tree, string image, StepContext context, CancellationToken cancellationToken)
+    public static async Task WriteAsync(FileTree tree, string image, long epochSeconds, StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tree);
         ArgumentNullException.ThrowIfNull(context);
@@ -48,7 +48,7 @@ public static class SquashfsImage
             SquashfsPackFile.Write(tree, writer, LocationOf);
         }
 
-        string epoch = context.Epoch.ToString(CultureInfo.InvariantCulture);
+        string epoch = epochSeconds.ToString(CultureInfo.InvariantCulture);
         var spec = ProcessSpec.Of(
                 "gensquashfs",
                 "--pack-file", packFile,

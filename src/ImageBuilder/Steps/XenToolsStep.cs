@@ -14,7 +14,7 @@ namespace ImageBuilder.Steps;
 /// each mapped to the build root's package that provides it (runtime.tsv). The Dom0 root installs those packages and
 /// takes the staging tree instead of Debian's xen-utils.
 /// </summary>
-public sealed class XenToolsStep(SourceStep source, DebianRootfsStep buildRoot, XenToolsOptions options) : Step("dom0-tools", source, buildRoot)
+public sealed class XenToolsStep(SourceStep source, DebianRootfsStep buildRoot, XenToolsParameters parameters) : Step<XenToolsParameters>("dom0-tools", parameters, source, buildRoot)
 {
     public const string StagingFolder = "staging";
     public const string RuntimeFile = "runtime.tsv";
@@ -23,17 +23,11 @@ public sealed class XenToolsStep(SourceStep source, DebianRootfsStep buildRoot, 
 
     public SourceStep Source => source;
 
-    public XenToolsOptions Options => options;
+    public XenToolsOptions Options => Parameters.Options;
 
     public override string Kind => "xen-tools";
 
-    public override string Description => $"compile the Xen Dom0 tools ({options.Configure.Length} extra configure option(s), -j{options.Jobs})";
-
-    public override object Parameters => new
-    {
-        configure = XenToolsBuild.DefaultConfigure.Concat(options.Configure).ToArray(),
-        services = options.Services.ToArray(),
-    };
+    public override string Description => $"compile the Xen Dom0 tools ({Options.Configure.Length} extra configure option(s), -j{Options.Jobs})";
 
     public override IEnumerable<string> Tools => ["dpkg-query"];
 
@@ -62,7 +56,7 @@ public sealed class XenToolsStep(SourceStep source, DebianRootfsStep buildRoot, 
         string log = context.LogFile;
         await using (var root = await BuildRoot.MountAsync(buildRoot.RootIn(context), context.Output(Scratch), cancellationToken).ConfigureAwait(false))
         {
-            string built = await XenToolsBuild.RunAsync(root, Path.Combine(context.OutputOf(source), SourceStep.TreeFolder), options, context.Epoch, log, cancellationToken).ConfigureAwait(false);
+            string built = await XenToolsBuild.RunAsync(root, Path.Combine(context.OutputOf(source), SourceStep.TreeFolder), Options, Parameters.Epoch, log, cancellationToken).ConfigureAwait(false);
             await ProcessRunner.RunAsync(ProcessSpec.Of("cp", "-a", "--no-target-directory", built, staging), cancellationToken).ConfigureAwait(false);
         }
 
@@ -85,7 +79,7 @@ public sealed class XenToolsStep(SourceStep source, DebianRootfsStep buildRoot, 
     private void EnableServices(string staging)
     {
         string units = Path.Combine(staging, "usr/lib/systemd/system");
-        foreach (string service in options.Services)
+        foreach (string service in Options.Services)
         {
             string unit = Path.Combine(units, service);
             if (!File.Exists(unit))
@@ -117,4 +111,10 @@ public sealed record RuntimeNeed(string Kind, string Need, string Package)
         string[] fields = line.Split('\t');
         return fields.Length == 3 ? new RuntimeNeed(fields[0], fields[1], fields[2]) : throw new ImageBuilderException($"malformed run-time line: {line}");
     }
+}
+
+/// <summary>The tools build: configure options after our defaults, services to enable (not -j, which does not change the output) and the epoch.</summary>
+public sealed record XenToolsParameters(XenToolsOptions Options, long Epoch)
+{
+    public ImmutableArray<string> DefaultConfigure { get; init; } = XenToolsBuild.DefaultConfigure;
 }

@@ -42,9 +42,9 @@ internal static class DemoBuild
         return image;
     }
 
-    public static void Boot(string image, string firmware, string media, string log)
+    public static void Boot(string image, string firmware, string media, string log, params string[] alsoExpected)
     {
-        var boot = ImageBuilderCli.Run(["boot", image, "--firmware", firmware, "--media", media, "--timeout", "300", "--log", log, .. DemoMarkers.SelectMany(m => new[] { "--expect", m })]);
+        var boot = ImageBuilderCli.Run(["boot", image, "--firmware", firmware, "--media", media, "--timeout", "300", "--log", log, .. DemoMarkers.Concat(alsoExpected).SelectMany(m => new[] { "--expect", m })]);
         Assert.True(boot.ExitCode == 0, boot.StandardOutput + boot.StandardError);
         Assert.Equal(1, CountOf(File.ReadAllText(log), "IMAGEBUILDER-DOM0-READY"));
     }

@@ -79,18 +79,57 @@ public sealed class XenEfiLoaderTests
     [Theory]
     [InlineData("cd")]
     [InlineData("usb")]
-    public void Xen_efi_boots_dom0_under_ovmf(string media)
+    public void Xen_efi_boots_dom0_under_ovmf_with_the_command_lines_as_written(string media)
     {
         using var dir = new TempDirectory("ib-xenefi");
-        string recipe = RecipeVariant.Write(dir, Repository.PathOf("recipes/xen-minimal.yaml"), "xen-efi.yaml", ("name: xen-minimal", "name: xen-efi"), ("uefi_loader: grub", "uefi_loader: xen-efi"));
+        string recipe = RecipeVariant.Write(dir, Repository.PathOf("recipes/xen-minimal.yaml"), "xen-efi.yaml", [("name: xen-minimal", "name: xen-efi"), ("uefi_loader: grub", "uefi_loader: xen-efi"), .. EscapedValues.Replacements]);
 
         string image = DemoBuild.Build(recipe, dir.Combine("out"), Repository.PathOf("cache"), "xen-efi");
         string esp = dir.Combine("efi.img");
         Tool.Run("xorriso", "-osirrox", "on", "-indev", image, "-extract", "/boot/efi.img", esp);
 
         Assert.Contains("BOOTX64.cfg", Tool.Run("mdir", "-i", esp, "::/EFI/BOOT"), StringComparison.Ordinal);
-        DemoBuild.Boot(image, "uefi", media, dir.Combine("serial.log"));
+        DemoBuild.Boot(image, "uefi", media, dir.Combine("serial.log"), EscapedValues.Seen);
     }
+}
+
+/// <summary>
+/// Values full of GRUB's metacharacters reach Xen and the Dom0 kernel exactly as the recipe wrote them, through GRUB
+/// (BIOS) here and through xen.efi's configuration in <see cref="XenEfiLoaderTests"/>; the menu shows the title.
+/// </summary>
+[Trait("Category", "Slow")]
+[Collection("qemu")]
+public sealed class EscapedValuesBootTests
+{
+    [Fact]
+    public void Command_lines_and_titles_with_grub_metacharacters_arrive_as_written()
+    {
+        using var dir = new TempDirectory("ib-escapes");
+        string recipe = RecipeVariant.Write(dir, Repository.PathOf("recipes/xen-minimal.yaml"), "xen-escapes.yaml",
+            [("name: xen-minimal", "name: xen-escapes"), ("    - title: Xen + Dom0\n", $"    - title: '{EscapedValues.Title.Replace("'", "''", StringComparison.Ordinal)}'\n"), .. EscapedValues.Replacements]);
+
+        string image = DemoBuild.Build(recipe, dir.Combine("out"), Repository.PathOf("cache"), "xen-escapes");
+
+        DemoBuild.Boot(image, "bios", "cd", dir.Combine("serial.log"), [EscapedValues.Title, .. EscapedValues.Seen]);
+    }
+}
+
+internal static class EscapedValues
+{
+    public const string Title = "It's \"$x\" ; {menu} | \\ #1";
+
+    public const string KernelArgument = "ib.test=a$b;c{d}e|f&g<h>i*?(j)!~%^";
+
+    public const string XenArgument = "ib.xen=x$y;z{w}<v>";
+
+    public static readonly (string From, string To)[] Replacements =
+    [
+        ("  command_line: console=hvc0\n", $"  command_line: console=hvc0 {KernelArgument}\n"),
+        ("    guest_loglvl: all\n", $"    guest_loglvl: all\n    extra: '{XenArgument}'\n"),
+    ];
+
+    /// <summary>Xen prints its command line, Linux its own, on the serial console.</summary>
+    public static readonly string[] Seen = [$"{XenArgument}", $"Kernel command line: console=hvc0 {KernelArgument}"];
 }
 
 [Trait("Category", "Slow")]

@@ -1,3 +1,4 @@
+using System.Reflection;
 using ImageBuilder.Cli;
 using ImageBuilder.Planning;
 using ImageBuilder.Recipes;
@@ -40,10 +41,66 @@ public sealed class PlanTests
         dir.Write("b/file", "same");
         dir.Write("c/file", "different");
 
-        string KeyFor(string folder) => Plan.Create([new FakeStep("s", "p") { Input = dir.Combine(folder) }], new ToolVersions()).Steps[0].Key;
+        string KeyFor(string folder) => Plan.Create([new FakeStep("s", "p", new HostInput(dir.Combine(folder)))], new ToolVersions()).Steps[0].Key;
 
         Assert.Equal(KeyFor("a"), KeyFor("b"));
         Assert.NotEqual(KeyFor("a"), KeyFor("c"));
+    }
+
+    [Fact]
+    public void Every_step_keeps_nothing_but_its_parameters_record_and_the_steps_it_reads()
+    {
+        // What a step reads must be in its key; the key hashes the parameters record and the dependencies' keys. A field
+        // of any other kind (a captured recipe, a path, a number) could be read by the step without entering the key.
+        var steps = typeof(Step).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(Step)) && !t.IsAbstract).ToList();
+        Assert.Contains(typeof(ImageBuilder.Steps.EspStep), steps);
+        Assert.True(steps.Count >= 15, $"found only {steps.Count} step types");
+        foreach (var type in steps)
+        {
+            var typed = BaseTypes(type).FirstOrDefault(b => b.IsGenericType && b.GetGenericTypeDefinition() == typeof(Step<>));
+            Assert.True(typed is not null, $"{type.Name} does not declare a parameters record (derive from Step<TParameters>)");
+            Assert.True(typed!.GetGenericArguments()[0].GetMethod("<Clone>$") is not null, $"{type.Name}'s parameters are not a record");
+            foreach (var owner in BaseTypes(type).Prepend(type).TakeWhile(t => t != typeof(Step) && !(t.IsGenericType && t.GetGenericTypeDefinition() == typeof(Step<>))))
+            {
+                foreach (var field in owner.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+                {
+                    Assert.True(IsStepReference(field.FieldType), $"{type.Name} keeps {field.Name} ({field.FieldType.Name}) outside its parameters record");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Two_runners_sharing_a_cache_make_a_step_once_and_both_use_it()
+    {
+        using var dir = new TempDirectory();
+        var step = new FakeStep("slow", "p") { Delay = TimeSpan.FromSeconds(1) };
+        var plan = Plan.Create([step], new ToolVersions());
+
+        var outputs = await Task.WhenAll(
+            Task.Run(() => new PlanRunner(new StepCache(dir.Combine("cache")), new PlainReporter()).RunAsync(plan)),
+            Task.Run(() => new PlanRunner(new StepCache(dir.Combine("cache")), new PlainReporter()).RunAsync(plan)));
+
+        Assert.Equal(1, step.Runs);
+        Assert.Equal(outputs[0]["slow"], outputs[1]["slow"]);
+        Assert.Equal("p", File.ReadAllText(Path.Combine(outputs[0]["slow"], "result")));
+        Assert.Empty(Directory.GetDirectories(dir.Combine("cache", ".tmp")));
+    }
+
+    [Fact]
+    public async Task What_a_killed_build_left_for_a_step_is_removed_before_the_step_runs_again()
+    {
+        using var dir = new TempDirectory();
+        var cache = new StepCache(dir.Combine("cache"));
+        var step = new FakeStep("s", "p");
+        var plan = Plan.Create([step], new ToolVersions());
+        string leftover = cache.CreateTemporary(plan.Steps[0].Key);
+        File.WriteAllText(Path.Combine(leftover, "half-written"), "x");
+
+        await new PlanRunner(cache, new PlainReporter()).RunAsync(plan);
+
+        Assert.False(Directory.Exists(leftover));
+        Assert.True(cache.Contains(plan.Steps[0].Key));
     }
 
     [Fact]
@@ -65,8 +122,8 @@ public sealed class PlanTests
         var step = new FakeStep("s", "p");
         var plan = Plan.Create([step], new ToolVersions());
 
-        await new PlanRunner(cache, new PlainReporter(), 0).RunAsync(plan);
-        await new PlanRunner(cache, new PlainReporter(), 0).RunAsync(plan);
+        await new PlanRunner(cache, new PlainReporter()).RunAsync(plan);
+        await new PlanRunner(cache, new PlainReporter()).RunAsync(plan);
 
         Assert.Equal(1, step.Runs);
         Assert.True(File.Exists(Path.Combine(cache.PathOf(plan.Steps[0].Key), "result")));
@@ -81,32 +138,79 @@ public sealed class PlanTests
         var step = new FakeStep("broken", "p") { Fail = true };
         var plan = Plan.Create([step], new ToolVersions());
 
-        var e = await Assert.ThrowsAsync<ImageBuilder.Common.ImageBuilderException>(() => new PlanRunner(cache, new PlainReporter(), 0).RunAsync(plan));
+        var e = await Assert.ThrowsAsync<ImageBuilder.Common.ImageBuilderException>(() => new PlanRunner(cache, new PlainReporter()).RunAsync(plan));
 
         Assert.StartsWith("step broken failed:", e.Message, StringComparison.Ordinal);
         Assert.False(cache.Contains(plan.Steps[0].Key));
         Assert.Empty(Directory.GetDirectories(Path.Combine(cache.Root, ".tmp")));
     }
 
-    private sealed class FakeStep(string id, string parameter, params Step[] dependencies) : Step(id, dependencies)
+    [Fact]
+    public void Guests_named_like_the_other_roots_and_folders_plan_with_their_own_ids_and_files()
     {
-        public int Runs { get; private set; }
+        using var dir = new TempDirectory();
+        string path = RecipeVariant.Write(dir, Repository.PathOf("recipes/xen-source.yaml"), "names.yaml",
+            ("  - name: debian\n", "  - name: xen-tools-build\n"), ("  - name: tiny\n", "  - name: kernel\n"));
+        var recipe = RecipeLoader.Load(path).Recipe!;
+        var tools = new ToolVersions();
+
+        var steps = BuildSteps.For(recipe, tools);
+        var plan = Plan.Create(steps.All, tools);
+
+        Assert.Equal(plan.Steps.Length, plan.Steps.Select(s => s.Step.Id).Distinct().Count());
+        Assert.Contains(plan.Steps, s => s.Step.Id == "rootfs/xen-tools-build");
+        Assert.Contains(plan.Steps, s => s.Step.Id == "rootfs/guest-xen-tools-build");
+        var files = recipe.Guests.Select(g => ImageBuilder.Steps.GuestsImageStep.ImagePath(g.Name, g.Disk is not null))
+            .Append($"{ImageBuilder.Steps.GuestsImageStep.KernelFolder}/vmlinuz").Append($"{ImageBuilder.Steps.GuestsImageStep.KernelFolder}/initrd.gz").ToList();
+        Assert.Equal(files.Count, files.Distinct().Count());
+    }
+
+    private static IEnumerable<Type> BaseTypes(Type type)
+    {
+        for (var t = type.BaseType; t is not null; t = t.BaseType)
+        {
+            yield return t;
+        }
+    }
+
+    /// <summary>A step, or a collection of steps (a step reading several others).</summary>
+    private static bool IsStepReference(Type type) =>
+        typeof(Step).IsAssignableFrom(type)
+        || (type.IsGenericType && type.GetGenericArguments() is [var item] && typeof(Step).IsAssignableFrom(item) && typeof(System.Collections.IEnumerable).IsAssignableFrom(type));
+
+    private sealed record FakeParameters(string Parameter, HostInput? Input);
+
+    private sealed class FakeStep : Step
+    {
+        private readonly string parameter;
+        private int runs;
+
+        public FakeStep(string id, string parameter, params Step[] dependencies)
+            : base(id, new FakeParameters(parameter, null), dependencies)
+        {
+            this.parameter = parameter;
+        }
+
+        public FakeStep(string id, string parameter, HostInput input)
+            : base(id, new FakeParameters(parameter, input), [])
+        {
+            this.parameter = parameter;
+        }
+
+        public int Runs => runs;
 
         public bool Fail { get; init; }
 
-        public string? Input { get; init; }
+        public TimeSpan Delay { get; init; }
 
         public override string Kind => "fake";
 
         public override string Description => "a fake step";
 
-        public override object Parameters => new { parameter };
-
-        public override IEnumerable<(string Name, string HostPath)> InputPaths => Input is null ? [] : [("input", Input)];
-
         public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
         {
-            Runs++;
+            Interlocked.Increment(ref runs);
+            await Task.Delay(Delay, cancellationToken);
             await File.WriteAllTextAsync(context.Output("result"), parameter, cancellationToken);
             if (Fail)
             {
