@@ -73,6 +73,19 @@ public sealed class CliTests
         Assert.Contains("--memory must be", result.StandardError, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("qemu64 +svm")]
+    [InlineData("-device")]
+    [InlineData("qemu64,,+svm")]
+    [InlineData("qemu64;reboot")]
+    public void Boot_refuses_a_cpu_that_is_not_a_qemu_model_with_flags(string model)
+    {
+        var result = ImageBuilderCli.Run("boot", "/nonexistent.iso", "--cpu", model, "--expect", "x");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--cpu takes a QEMU CPU model with flags", result.StandardError, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_recipe_nested_50000_levels_deep_is_a_located_error_not_a_crash()
     {

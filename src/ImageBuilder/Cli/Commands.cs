@@ -6,7 +6,7 @@ using ImageBuilder.Qemu;
 namespace ImageBuilder.Cli;
 
 /// <summary>The command-line contract: build, plan, boot (shared/DESIGN.md).</summary>
-public static class Commands
+public static partial class Commands
 {
     public static RootCommand Root()
     {
@@ -76,9 +76,10 @@ public static class Commands
         var timeout = new Option<int>("--timeout") { Description = "seconds to wait for every expected text", DefaultValueFactory = _ => 180 };
         var expect = new Option<string[]>("--expect") { Description = "text that must appear on the serial console (repeatable)", AllowMultipleArgumentsPerToken = false };
         var memory = new Option<int>("--memory") { Description = "guest memory in MiB", DefaultValueFactory = _ => 2048 };
+        var cpu = new Option<string>("--cpu") { Description = $"QEMU CPU model (default {QemuCommand.DefaultCpu}: AMD-V with nested paging, for PVH and HVM guests; qemu64,-svm masks it)", DefaultValueFactory = _ => QemuCommand.DefaultCpu };
         var cpus = new Option<int>("--cpus") { Description = "virtual CPUs (TCG runs one host thread per CPU)", DefaultValueFactory = _ => 2 };
         var log = new Option<string?>("--log") { Description = "serial console log file (default: out/boot-<image>-<firmware>-<media>.log)" };
-        var command = new Command("boot", "Boot an image in QEMU (TCG) and wait for texts on the serial console.") { image, firmware, media, timeout, expect, memory, cpus, log };
+        var command = new Command("boot", "Boot an image in QEMU (TCG) and wait for texts on the serial console.") { image, firmware, media, timeout, expect, memory, cpus, cpu, log };
         command.SetAction(async (parse, ct) =>
         {
             string path = parse.GetValue(image)!;
@@ -97,8 +98,14 @@ public static class Commands
                 return ExitCodes.UsageOrRecipe;
             }
 
+            if (parse.GetValue(cpu) is not { } model || !CpuModel().IsMatch(model))
+            {
+                Console.Error.WriteLine("error: --cpu takes a QEMU CPU model with flags, such as qemu64,+svm,+npt");
+                return ExitCodes.UsageOrRecipe;
+            }
+
             string logFile = parse.GetValue(log) ?? Path.Combine("out", $"boot-{Path.GetFileNameWithoutExtension(path)}-{fw.ToString().ToLowerInvariant()}-{md.ToString().ToLowerInvariant()}.log");
-            var options = new BootOptions(path, fw, md, TimeSpan.FromSeconds(seconds), [.. parse.GetValue(expect) ?? []], parse.GetValue(memory), logFile) { Cpus = parse.GetValue(cpus) };
+            var options = new BootOptions(path, fw, md, TimeSpan.FromSeconds(seconds), [.. parse.GetValue(expect) ?? []], parse.GetValue(memory), logFile) { Cpus = parse.GetValue(cpus), CpuModel = parse.GetValue(cpu)! };
             Console.WriteLine($"booting {path} ({fw}, {md}); serial log: {Path.GetFullPath(logFile)}");
             var outcome = await BootRunner.RunAsync(options, ct).ConfigureAwait(false);
             foreach (var seen in outcome.Seen)
@@ -124,4 +131,7 @@ public static class Commands
         });
         return command;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]*(,[+-]?[A-Za-z0-9_.=-]+)*\z")]
+    private static partial System.Text.RegularExpressions.Regex CpuModel();
 }

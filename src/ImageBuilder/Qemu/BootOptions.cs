@@ -24,4 +24,7 @@ public sealed record BootOptions(
     string LogFile)
 {
     public int Cpus { get; init; } = 2;
+
+    /// <summary>QEMU's CPU model: AMD-V with nested paging by default, so Xen runs PVH and HVM guests with HAP.</summary>
+    public string CpuModel { get; init; } = QemuCommand.DefaultCpu;
 }

@@ -10,6 +10,12 @@ namespace ImageBuilder.Qemu;
 public static class QemuCommand
 {
     public const string Program = "qemu-system-x86_64";
+
+    /// <summary>
+    /// TCG emulates AMD-V with nested paging: Xen reports hvm and hap and runs PVH and HVM guests. Plain qemu64 has SVM
+    /// without NPT (HVM only on slow shadow paging); "max" crashes Xen's PV Dom0 at start.
+    /// </summary>
+    public const string DefaultCpu = "qemu64,+svm,+npt";
     public const string OvmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd";
     public const string OvmfVars = "/usr/share/OVMF/OVMF_VARS_4M.fd";
 
@@ -20,6 +26,7 @@ public static class QemuCommand
         var args = new List<string>
         {
             "-accel", "tcg",
+            "-cpu", options.CpuModel,
             "-m", options.MemoryMiB.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-smp", options.Cpus.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-display", "none",

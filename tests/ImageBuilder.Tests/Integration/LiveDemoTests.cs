@@ -14,6 +14,7 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
     private static readonly string[] Expected =
     [
         "IMAGEBUILDER-DOM0-READY xen=4.17.",
+        "xen-virt_caps: pv hvm hap",
         "dom0-listening-tcp: none",
         "root@xen-demo:~#",
         "IMAGEBUILDER-DOMU-READY name=tiny",

@@ -29,7 +29,8 @@ public sealed class MinimalImageTests(MinimalImageFixture demo) : IClassFixture<
     [InlineData("uefi-disk", true, "-drive", "file={0},format=raw,snapshot=on")]
     public async Task The_image_boots_under_plain_qemu_command_lines(string name, bool uefi, string option, string? value = null)
     {
-        var args = new List<string> { "-accel", "tcg", "-m", "1536", "-nographic" };
+        // README's lines: TCG with AMD-V and nested paging.
+        var args = new List<string> { "-accel", "tcg", "-cpu", "qemu64,+svm,+npt", "-m", "1536", "-nographic" };
         if (uefi)
         {
             args.AddRange(["-bios", Ovmf]);
