@@ -79,7 +79,8 @@ public static partial class Commands
         var cpu = new Option<string>("--cpu") { Description = $"QEMU CPU model (default {QemuCommand.DefaultCpu}: AMD-V with nested paging, for PVH and HVM guests; qemu64,-svm masks it)", DefaultValueFactory = _ => QemuCommand.DefaultCpu };
         var cpus = new Option<int>("--cpus") { Description = "virtual CPUs (TCG runs one host thread per CPU)", DefaultValueFactory = _ => 2 };
         var log = new Option<string?>("--log") { Description = "serial console log file (default: out/boot-<image>-<firmware>-<media>.log)" };
-        var command = new Command("boot", "Boot an image in QEMU (TCG) and wait for texts on the serial console.") { image, firmware, media, timeout, expect, memory, cpus, cpu, log };
+        var timeline = new Option<bool>("--timeline") { Description = "print when each boot phase was reached (GRUB, Xen, kernel, live medium, systemd, Dom0 ready, each guest, demo done)" };
+        var command = new Command("boot", "Boot an image in QEMU (TCG) and wait for texts on the serial console.") { image, firmware, media, timeout, expect, memory, cpus, cpu, log, timeline };
         command.SetAction(async (parse, ct) =>
         {
             string path = parse.GetValue(image)!;
@@ -111,6 +112,14 @@ public static partial class Commands
             foreach (var seen in outcome.Seen)
             {
                 Console.WriteLine($"seen after {seen.At.TotalSeconds,6:0.0} s: {seen.Text}");
+            }
+
+            if (parse.GetValue(timeline))
+            {
+                foreach (string line in BootTimeline.Format(outcome.Timeline))
+                {
+                    Console.WriteLine(line);
+                }
             }
 
             if (outcome.Succeeded)

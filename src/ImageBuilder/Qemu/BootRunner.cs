@@ -7,7 +7,11 @@ namespace ImageBuilder.Qemu;
 
 public sealed record MarkerSeen(string Text, TimeSpan At);
 
-public sealed record BootOutcome(bool Succeeded, IReadOnlyList<MarkerSeen> Seen, IReadOnlyList<string> Missing, string Reason, string LogFile, string LogTail);
+public sealed record BootOutcome(bool Succeeded, IReadOnlyList<MarkerSeen> Seen, IReadOnlyList<string> Missing, string Reason, string LogFile, string LogTail)
+{
+    /// <summary>When each boot phase was reached (see <see cref="BootTimeline"/>).</summary>
+    public IReadOnlyList<TimelineEntry> Timeline { get; init; } = [];
+}
 
 /// <summary>Boots an image in QEMU and watches the serial console until every expected text has appeared.</summary>
 public static class BootRunner
@@ -61,6 +65,8 @@ public static class BootRunner
         var watch = Stopwatch.StartNew();
         var console = new StringBuilder();
         var pending = expect.Distinct(StringComparer.Ordinal).ToList();
+        int longest = pending.Count == 0 ? 0 : pending.Max(m => m.Length);
+        var timeline = new BootTimeline();
         var seen = new List<MarkerSeen>();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -81,14 +87,19 @@ public static class BootRunner
 
                 await log.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None).ConfigureAwait(false);
                 await log.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-                console.Append(Encoding.Latin1.GetString(buffer, 0, read));
+                string chunk = Encoding.Latin1.GetString(buffer, 0, read);
+                var at = watch.Elapsed;
+                timeline.Observe(chunk, at);
 
-                // Markers can straddle reads, so search the whole console text; it is small.
-                string text = console.ToString();
+                // Markers can straddle reads: search the new text with as much of the old as the longest marker needs,
+                // not the whole console again (a long boot's console is megabytes, read a few bytes at a time).
+                int from = Math.Max(0, console.Length - longest);
+                console.Append(chunk);
+                string text = console.ToString(from, console.Length - from);
                 foreach (string marker in pending.Where(m => text.Contains(m, StringComparison.Ordinal)).ToList())
                 {
                     pending.Remove(marker);
-                    seen.Add(new MarkerSeen(marker, watch.Elapsed));
+                    seen.Add(new MarkerSeen(marker, at));
                 }
             }
         }
@@ -112,7 +123,8 @@ public static class BootRunner
         }
 
         string tail = ProcessRunner.Tail(StripControl(console.ToString()) + (errors.Length > 0 ? "\n" + errors : string.Empty), 30);
-        return new BootOutcome(pending.Count == 0, seen, pending, reason, logFile, tail);
+        timeline.Complete(watch.Elapsed);
+        return new BootOutcome(pending.Count == 0, seen, pending, reason, logFile, tail) { Timeline = timeline.Entries };
     }
 
     /// <summary>Firmware and GRUB draw with escape sequences; the tail shown to a person is plain text.</summary>

@@ -44,9 +44,20 @@ internal static class DemoBuild
 
     public static void Boot(string image, string firmware, string media, string log, params string[] alsoExpected)
     {
-        var boot = ImageBuilderCli.Run(["boot", image, "--firmware", firmware, "--media", media, "--timeout", "300", "--log", log, .. DemoMarkers.Concat(alsoExpected).SelectMany(m => new[] { "--expect", m })]);
+        var boot = ImageBuilderCli.Run(["boot", image, "--firmware", firmware, "--media", media, "--timeout", "300", "--log", log, "--timeline", .. DemoMarkers.Concat(alsoExpected).SelectMany(m => new[] { "--expect", m })]);
         Assert.True(boot.ExitCode == 0, boot.StandardOutput + boot.StandardError);
         Assert.Equal(1, CountOf(File.ReadAllText(log), "IMAGEBUILDER-DOM0-READY"));
+        AssertTimeline(boot.StandardOutput, "GRUB menu", "Xen started", "kernel started", "Dom0 ready");
+    }
+
+    /// <summary>The boot printed these phases of its timeline, in this order, at increasing times.</summary>
+    public static void AssertTimeline(string output, params string[] phases)
+    {
+        var printed = System.Text.RegularExpressions.Regex.Matches(output, @"(?m)^timeline: +([0-9.]+) s +\(\+ *[0-9.]+ s\) +(.+?)\r?$")
+            .ToDictionary(m => m.Groups[2].Value, m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        var times = phases.Select(p => printed.TryGetValue(p, out double at) ? at : throw new Xunit.Sdk.XunitException($"timeline has no phase '{p}':\n{output}")).ToList();
+        Assert.True(times.Zip(times.Skip(1)).All(pair => pair.First <= pair.Second), output);
+        Assert.True(times[0] > 0, output);
     }
 
     public static string Sha256(string path)

@@ -31,9 +31,11 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
     {
         string log = demo.Directory.Combine($"live-{firmware}-{media}.log");
 
-        var boot = ImageBuilderCli.Run(["boot", demo.Image, "--firmware", firmware, "--media", media, "--timeout", "900", "--log", log, .. Expected.SelectMany(m => new[] { "--expect", m })]);
+        var boot = ImageBuilderCli.Run(["boot", demo.Image, "--firmware", firmware, "--media", media, "--timeout", "900", "--log", log, "--timeline", .. Expected.SelectMany(m => new[] { "--expect", m })]);
 
         Assert.True(boot.ExitCode == 0, boot.StandardOutput + boot.StandardError);
+        DemoBuild.AssertTimeline(boot.StandardOutput, "GRUB menu", "Xen started", "kernel started", "live medium found", "systemd started", "Dom0 ready", "guest tiny created", "guest tiny ready", "demo done");
+        DemoBuild.AssertTimeline(boot.StandardOutput, "guest debian created", "guest debian ready", "demo done");
         string serial = File.ReadAllText(log);
         Assert.Matches(@"demo: save of tiny took [0-9.]+ s \([0-9]+ MiB\), restore took [0-9.]+ s", serial);
         Assert.Matches(@"downtime seen by the guest: [0-9]+ ms", serial);
