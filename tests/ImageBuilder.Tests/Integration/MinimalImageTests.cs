@@ -19,8 +19,12 @@ public sealed class MinimalImageTests(MinimalImageFixture demo) : IClassFixture<
     [InlineData("bios", "usb")]
     [InlineData("uefi", "cd")]
     [InlineData("uefi", "usb")]
-    public void The_image_boots_xen_and_dom0_under_every_firmware_from_cd_and_usb(string firmware, string media) =>
-        DemoBuild.Boot(demo.Image, firmware, media, demo.Directory.Combine($"serial-{firmware}-{media}.log"));
+    public void The_image_boots_xen_and_dom0_under_every_firmware_from_cd_and_usb(string firmware, string media)
+    {
+        string output = DemoBuild.Boot(demo.Image, firmware, media, demo.Directory.Combine($"serial-{firmware}-{media}.log"));
+
+        DemoBuild.AssertTimeline(output, "GRUB menu", "Xen started", "kernel started", "Dom0 ready");
+    }
 
     [Theory]
     [InlineData("bios-cdrom", false, "-cdrom")]
