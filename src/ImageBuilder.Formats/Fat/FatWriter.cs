@@ -59,7 +59,7 @@ public static class FatWriter
             sink.Zeros((layout.ClustersFor(length) * layout.ClusterSize) - length);
         }
 
-        sink.Zeros((layout.TotalSectors * Sector) - sink.Position);
+        sink.ZerosTo(layout.TotalSectors * Sector);
         output.Flush();
     }
 

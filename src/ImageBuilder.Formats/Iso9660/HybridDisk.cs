@@ -42,12 +42,7 @@ public sealed record HybridDisk(ReadOnlyMemory<byte> GrubHybridMbr, string? Bios
         }
 
         long disk512 = DiskSectors(layout);
-        uint signature = BinaryPrimitives.ReadUInt32LittleEndian(DiskId.ToByteArray().AsSpan(0, 4));
-        Mbr.WriteTable(area.AsSpan(0, Mbr.SectorSize), signature, [new MbrPartition(MbrPartition.GptProtective, 1, disk512 - 1)]);
-
-        byte[] entries = Gpt.Entries(Partitions(layout, disk512));
-        Gpt.Header(DiskId, disk512, entries, backup: false).CopyTo(area, Gpt.SectorSize);
-        entries.CopyTo(area, 2 * Gpt.SectorSize);
+        Gpt.WritePrimary(area, DiskId, disk512, Gpt.Entries(Partitions(layout, disk512)));
         return area;
     }
 
@@ -56,10 +51,7 @@ public sealed record HybridDisk(ReadOnlyMemory<byte> GrubHybridMbr, string? Bios
         ArgumentNullException.ThrowIfNull(layout);
         long disk512 = DiskSectors(layout);
         var trailer = new byte[TrailingSectors * IsoLayout.SectorSize];
-        byte[] entries = Gpt.Entries(Partitions(layout, disk512));
-        var header = Gpt.Header(DiskId, disk512, entries, backup: true);
-        header.CopyTo(trailer, trailer.Length - Gpt.SectorSize);
-        entries.CopyTo(trailer, trailer.Length - (Gpt.BackupSectors * Gpt.SectorSize));
+        Gpt.Backup(DiskId, disk512, Gpt.Entries(Partitions(layout, disk512))).CopyTo(trailer, trailer.Length - (Gpt.BackupSectors * Gpt.SectorSize));
         return trailer;
     }
 

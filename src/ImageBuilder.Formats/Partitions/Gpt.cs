@@ -70,6 +70,22 @@ public static class Gpt
         return h;
     }
 
+    /// <summary>
+    /// The start of a GPT disk in <paramref name="area"/> (at least <see cref="PrimarySectors"/> sectors): the protective
+    /// MBR's table and signature (boot code before byte 440 is left as it is), the primary header and the entries.
+    /// </summary>
+    public static void WritePrimary(Span<byte> area, Guid diskId, long totalSectors, byte[] entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        uint signature = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(diskId.ToByteArray().AsSpan(0, 4));
+        Mbr.WriteTable(area[..Mbr.SectorSize], signature, [new MbrPartition(MbrPartition.GptProtective, 1, totalSectors - 1)]);
+        Header(diskId, totalSectors, entries, backup: false).CopyTo(area[SectorSize..]);
+        entries.CopyTo(area[(2 * SectorSize)..]);
+    }
+
+    /// <summary>The end of a GPT disk (<see cref="BackupSectors"/> sectors): the entries, then the backup header.</summary>
+    public static byte[] Backup(Guid diskId, long totalSectors, byte[] entries) => [.. entries, .. Header(diskId, totalSectors, entries, backup: true)];
+
     /// <summary>A name-based GUID (RFC 4122 version 5 layout over SHA-256) so that disks are reproducible.</summary>
     public static Guid DeterministicGuid(string seed)
     {

@@ -75,8 +75,6 @@ public sealed class GptDiskLayout
 /// </summary>
 public static class GptDiskWriter
 {
-    private const int Chunk = 1 << 16;
-
     public static void Write(GptDiskLayout layout, ReadOnlySpan<byte> bootCode, Stream output)
     {
         ArgumentNullException.ThrowIfNull(layout);
@@ -86,99 +84,27 @@ public static class GptDiskWriter
             throw new ArgumentException($"MBR boot code is at most {Mbr.BootCodeLength} bytes, got {bootCode.Length}", nameof(bootCode));
         }
 
-        var sink = new SparseSink(output);
+        var sink = new CountingSink(output, "GPT disk", sparse: true);
         byte[] entries = Gpt.Entries([.. layout.Partitions.Select(p => p.Entry)]);
         var start = new byte[Gpt.PrimarySectors * Gpt.SectorSize];
         bootCode.CopyTo(start);
-        uint signature = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(layout.DiskId.ToByteArray().AsSpan(0, 4));
-        Mbr.WriteTable(start.AsSpan(0, Mbr.SectorSize), signature, [new MbrPartition(MbrPartition.GptProtective, 1, Math.Min(layout.TotalSectors - 1, uint.MaxValue))]);
-        Gpt.Header(layout.DiskId, layout.TotalSectors, entries, backup: false).CopyTo(start, Gpt.SectorSize);
-        entries.CopyTo(start, 2 * Gpt.SectorSize);
+        Gpt.WritePrimary(start, layout.DiskId, layout.TotalSectors, entries);
         sink.Write(start);
 
         foreach (var (partition, entry) in layout.Partitions)
         {
-            sink.Zeros((entry.FirstLba * Gpt.SectorSize) - sink.Position);
+            sink.ZerosTo(entry.FirstLba * Gpt.SectorSize);
             if (partition.Content is { } content)
             {
                 using var source = content.OpenRead();
-                ExactCopy.Copy(source, content.Length, partition.Name, bytes => sink.Write(bytes));
+                ExactCopy.Copy(source, content.Length, partition.Name, sink.Write);
             }
 
-            sink.Zeros(((entry.LastLba + 1) * Gpt.SectorSize) - sink.Position);
+            sink.ZerosTo((entry.LastLba + 1) * Gpt.SectorSize);
         }
 
-        long backup = layout.TotalSectors - Gpt.BackupSectors;
-        sink.Zeros((backup * Gpt.SectorSize) - sink.Position);
-        sink.Write(entries);
-        sink.Write(Gpt.Header(layout.DiskId, layout.TotalSectors, entries, backup: true));
+        sink.ZerosTo((layout.TotalSectors - Gpt.BackupSectors) * Gpt.SectorSize);
+        sink.Write(Gpt.Backup(layout.DiskId, layout.TotalSectors, entries));
         sink.Finish();
-    }
-
-    /// <summary>Writes bytes, and zeros as holes where the output can seek.</summary>
-    private sealed class SparseSink(Stream output)
-    {
-        private static readonly byte[] ZeroChunk = new byte[Chunk];
-        private long pendingHole;
-
-        public long Position { get; private set; }
-
-        public void Write(ReadOnlySpan<byte> bytes)
-        {
-            for (int at = 0; at < bytes.Length; at += Chunk)
-            {
-                var piece = bytes.Slice(at, Math.Min(Chunk, bytes.Length - at));
-                if (output.CanSeek && !piece.ContainsAnyExcept((byte)0))
-                {
-                    pendingHole += piece.Length;
-                }
-                else
-                {
-                    Flush();
-                    output.Write(piece);
-                }
-
-                Position += piece.Length;
-            }
-        }
-
-        public void Zeros(long count)
-        {
-            if (count < 0)
-            {
-                throw new InvalidOperationException("layout and writer disagree: the disk would go backwards");
-            }
-
-            if (output.CanSeek)
-            {
-                pendingHole += count;
-                Position += count;
-                return;
-            }
-
-            for (long left = count; left > 0; left -= Chunk)
-            {
-                Write(ZeroChunk.AsSpan(0, (int)Math.Min(Chunk, left)));
-            }
-        }
-
-        public void Finish()
-        {
-            if (pendingHole > 0)
-            {
-                output.SetLength(output.Position + pendingHole);
-                output.Seek(0, SeekOrigin.End);
-                pendingHole = 0;
-            }
-        }
-
-        private void Flush()
-        {
-            if (pendingHole > 0)
-            {
-                output.Seek(pendingHole, SeekOrigin.Current);
-                pendingHole = 0;
-            }
-        }
     }
 }
