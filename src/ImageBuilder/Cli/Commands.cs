@@ -106,7 +106,7 @@ public static partial class Commands
             }
 
             string logFile = parse.GetValue(log) ?? Path.Combine("out", $"boot-{Path.GetFileNameWithoutExtension(path)}-{fw.ToString().ToLowerInvariant()}-{md.ToString().ToLowerInvariant()}.log");
-            var options = new BootOptions(path, fw, md, TimeSpan.FromSeconds(seconds), [.. parse.GetValue(expect) ?? []], parse.GetValue(memory), logFile) { Cpus = parse.GetValue(cpus), CpuModel = parse.GetValue(cpu)! };
+            var options = new BootOptions(path, fw, md, TimeSpan.FromSeconds(seconds), [.. parse.GetValue(expect) ?? []], parse.GetValue(memory), logFile) { Cpus = parse.GetValue(cpus), CpuModel = model };
             Console.WriteLine($"booting {path} ({fw}, {md}); serial log: {Path.GetFullPath(logFile)}");
             var outcome = await BootRunner.RunAsync(options, ct).ConfigureAwait(false);
             foreach (var seen in outcome.Seen)
