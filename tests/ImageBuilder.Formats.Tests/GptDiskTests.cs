@@ -28,16 +28,20 @@ public sealed class GptDiskTests
         return esp;
     }
 
+    private static string WriteDisk(TempDirectory dir, GptDiskLayout layout)
+    {
+        string disk = dir.Combine("disk.img");
+        using var output = File.Create(disk);
+        GptDiskWriter.Write(layout, BootCode, output);
+        return disk;
+    }
+
     [Fact]
     public void Sfdisk_and_sgdisk_read_the_partitions_where_the_layout_put_them()
     {
         using var dir = new TempDirectory();
         var layout = Layout(Esp(dir));
-        string disk = dir.Combine("disk.img");
-        using (var output = File.Create(disk))
-        {
-            GptDiskWriter.Write(layout, BootCode, output);
-        }
+        string disk = WriteDisk(dir, layout);
 
         using var table = JsonDocument.Parse(Tool.Run("sfdisk", "--json", disk));
         var partitions = table.RootElement.GetProperty("partitiontable").GetProperty("partitions").EnumerateArray().ToList();
@@ -65,11 +69,7 @@ public sealed class GptDiskTests
         using var dir = new TempDirectory();
         string esp = Esp(dir);
         var layout = Layout(esp);
-        string disk = dir.Combine("disk.img");
-        using (var output = File.Create(disk))
-        {
-            GptDiskWriter.Write(layout, BootCode, output);
-        }
+        string disk = WriteDisk(dir, layout);
 
         string Extract(int index, long bytes)
         {
@@ -91,11 +91,7 @@ public sealed class GptDiskTests
     {
         using var dir = new TempDirectory();
         var layout = Layout(Esp(dir));
-        string disk = dir.Combine("disk.img");
-        using (var output = File.Create(disk))
-        {
-            GptDiskWriter.Write(layout, BootCode, output);
-        }
+        string disk = WriteDisk(dir, layout);
 
         using var forward = new MemoryStream();
         GptDiskWriter.Write(layout, BootCode, new ForwardOnly(forward));
