@@ -46,7 +46,7 @@ public static class BuildManifest
             recipe.Epoch,
             steps.HypervisorSource is { } source ? "compiled from " + source.Description : recipe.Hypervisor.Describe,
             tools,
-            [.. recipe.Guests.Select(g => new GuestEntry(g.Name, g.TypeName, g.MemoryMiB, g.Autostart, g.Disk is null ? "initramfs" : "ext4 disk"))],
+            [.. recipe.Guests.Select(g => new GuestEntry(g.Name, g.TypeName, g.MemoryMiB, g.Autostart, g.Root))],
             components);
         return JsonSerializer.SerializeToUtf8Bytes(manifest, Options);
     }

@@ -14,17 +14,20 @@ public sealed record LiveSteps(
     DebianRootfsStep Dom0Rootfs,
     Dom0ImageStep Dom0Image,
     ImmutableArray<GuestSteps> Guests,
-    GuestsImageStep? GuestsImage)
+    GuestsImageStep? GuestsImage,
+    DebianPackagesStep? GuestLoader = null)
 {
-    public IEnumerable<Step> All => new Step?[] { Modules, Tools, Dom0Rootfs, Dom0Image }.Concat(Guests.SelectMany(g => new[] { g.Packages, g.Image })).Append(GuestsImage).OfType<Step>();
+    public IEnumerable<Step> All => new Step?[] { Modules, Tools, Dom0Rootfs, Dom0Image, GuestLoader }.Concat(Guests.SelectMany(g => new[] { g.Packages, g.Image })).Append(GuestsImage).OfType<Step>();
 
     /// <summary>The package lists of the live system, by what they describe (the manifest's components).</summary>
     public IEnumerable<(string Component, Step Step, string File)> PackageLists =>
-        Guests.Select(g => ($"guest-{g.Name}", g.Packages, g.PackagesFile)).Prepend(("dom0", Dom0Rootfs, DebianRootfsStep.ManifestFile));
+        Guests.Select(g => ($"guest-{g.Name}", g.Packages, g.PackagesFile))
+            .Concat(GuestLoader is null ? [] : [("guest-loader", (Step)GuestLoader, DebianPackagesStep.ManifestFile)])
+            .Prepend(("dom0", Dom0Rootfs, DebianRootfsStep.ManifestFile));
 }
 
-/// <summary>A guest's package step (shared with the Dom0 initramfs when it is the same set) and its image step.</summary>
-public sealed record GuestSteps(string Name, Step Packages, string PackagesFile, Step Image);
+/// <summary>A guest's package step (shared with the Dom0 initramfs when it is the same set), its image step and the file it makes.</summary>
+public sealed record GuestSteps(string Name, Step Packages, string PackagesFile, Step Image, string ImageFile);
 
 /// <summary>The steps a recipe needs, wired by their inputs. Loader steps exist only for the firmware the recipe names.</summary>
 public sealed record BuildSteps(
@@ -119,7 +122,8 @@ public sealed record BuildSteps(
     private static LiveSteps LiveStepsFor(Recipe recipe, ArchiveSource archive, RootfsSpec rootfs, Dom0KernelStep kernel, KernelModulesStep modules, InitramfsStep liveInitramfs, DebianPackagesStep initramfsPackages, XenToolsStep? tools)
     {
         // SSH is installed only to be used with keys; without keys it is not installed by us (and masked if asked for).
-        var dom0Packages = rootfs.AuthorizedKeys.IsEmpty ? rootfs.Packages : rootfs.Packages.Add("openssh-server");
+        // HVM guests need a device model and its firmware in the Dom0.
+        var dom0Packages = rootfs.Packages.Concat(rootfs.AuthorizedKeys.IsEmpty ? [] : ["openssh-server"]).Concat(DeviceModelPackages(recipe.Guests));
         var dom0Rootfs = new DebianRootfsStep("dom0", RootfsParameters.Of(archive, dom0Packages, recipe.Epoch), tools);
         var dom0Image = new Dom0ImageStep(dom0Rootfs, modules, new Dom0ImageParameters(rootfs.Hostname, rootfs.Presenter, rootfs.AuthorizedKeys, Inputs(rootfs.Overlays), recipe.Epoch), tools);
         if (recipe.Guests.IsEmpty)
@@ -127,30 +131,71 @@ public sealed record BuildSteps(
             return new LiveSteps(modules, tools, dom0Rootfs, dom0Image, [], null);
         }
 
+        var guestLoader = recipe.Guests.OfType<HvmGuestSpec>().Any()
+            ? new DebianPackagesStep("guest-loader", PackageSetParameters.Of(archive, ["grub-pc-bin", "grub-efi-amd64-bin"]))
+            : null;
         var guests = ImmutableArray.CreateBuilder<GuestSteps>();
         foreach (var guest in recipe.Guests)
         {
-            if (guest.Disk is null)
+            // Guest roots are named apart from the Dom0's and the build root's, whatever the guest is called.
+            switch (guest)
             {
-                var packageSet = PackageSetParameters.Of(archive, guest.Packages);
-                var packages = packageSet.Packages.SequenceEqual(initramfsPackages.Packages)
-                    ? initramfsPackages
-                    : new DebianPackagesStep($"guest-{guest.Name}", packageSet);
-                var image = new InitramfsStep($"guest/{guest.Name}/initramfs", packages, null, new InitramfsParameters(Inputs(guest.Overlays), [], recipe.Epoch));
-                guests.Add(new GuestSteps(guest.Name, packages, DebianPackagesStep.ManifestFile, image));
-            }
-            else
-            {
-                // Guest roots are named apart from the Dom0's and the build root's, whatever the guest is called.
-                var guestRoot = new DebianRootfsStep($"guest-{guest.Name}", RootfsParameters.Of(archive, guest.Packages, recipe.Epoch));
-                var disk = new GuestDiskParameters(guest.Name, guest.Disk.SizeMiB, rootfs.Presenter, Inputs(guest.Overlays), Gpt.DeterministicGuid($"{recipe.Name}/{recipe.Epoch}/guest/{guest.Name}/disk"), recipe.Epoch);
-                guests.Add(new GuestSteps(guest.Name, guestRoot, DebianRootfsStep.ManifestFile, new GuestDiskStep(guestRoot, disk)));
+                case InitramfsGuestSpec:
+                    var packageSet = PackageSetParameters.Of(archive, guest.Packages);
+                    var packages = packageSet.Packages.SequenceEqual(initramfsPackages.Packages)
+                        ? initramfsPackages
+                        : new DebianPackagesStep($"guest-{guest.Name}", packageSet);
+                    var initramfs = new InitramfsStep($"guest/{guest.Name}/initramfs", packages, null, new InitramfsParameters(Inputs(guest.Overlays), [], recipe.Epoch));
+                    guests.Add(new GuestSteps(guest.Name, packages, DebianPackagesStep.ManifestFile, initramfs, InitramfsStep.InitrdGz));
+                    break;
+                case DiskGuestSpec disk:
+                    var diskRoot = new DebianRootfsStep($"guest-{guest.Name}", RootfsParameters.Of(archive, guest.Packages, recipe.Epoch));
+                    var ext4 = new GuestDiskParameters(guest.Name, disk.DiskMiB, rootfs.Presenter, Inputs(guest.Overlays), Gpt.DeterministicGuid($"{recipe.Name}/{recipe.Epoch}/guest/{guest.Name}/disk"), recipe.Epoch);
+                    guests.Add(new GuestSteps(guest.Name, diskRoot, DebianRootfsStep.ManifestFile, new GuestDiskStep(diskRoot, ext4), GuestDiskStep.Image));
+                    break;
+                case HvmGuestSpec hvm:
+                    var hvmRoot = new DebianRootfsStep($"guest-{guest.Name}", RootfsParameters.Of(archive, guest.Packages, recipe.Epoch));
+                    var bootable = HvmDisk(recipe, hvm, rootfs.Presenter);
+                    guests.Add(new GuestSteps(guest.Name, hvmRoot, DebianRootfsStep.ManifestFile, new HvmDiskStep(hvmRoot, kernel, liveInitramfs, guestLoader!, bootable), HvmDiskStep.Image));
+                    break;
             }
         }
 
-        var parameters = new GuestsImageParameters([.. recipe.Guests.Select(g => XlGuest(g, recipe))], TemplateRenderer.Template(GuestsImageStep.Template), recipe.Epoch);
+        var entries = recipe.Guests.Zip(guests).Select(x => new GuestLayerEntry(x.First.Name, x.Second.ImageFile, XlGuest(x.First, recipe)));
+        var parameters = new GuestsImageParameters([.. entries], TemplateRenderer.Template(GuestsImageStep.Template), recipe.Epoch);
         var guestsImage = new GuestsImageStep(kernel, liveInitramfs, [.. guests.Select(g => g.Image)], parameters);
-        return new LiveSteps(modules, tools, dom0Rootfs, dom0Image, guests.ToImmutable(), guestsImage);
+        return new LiveSteps(modules, tools, dom0Rootfs, dom0Image, guests.ToImmutable(), guestsImage, guestLoader);
+    }
+
+    /// <summary>What the Dom0 needs to run the recipe's HVM guests: Debian's Xen device model and each firmware they boot.</summary>
+    public static IEnumerable<string> DeviceModelPackages(IEnumerable<GuestSpec> guests)
+    {
+        var hvm = guests.OfType<HvmGuestSpec>().ToList();
+        if (hvm.Count == 0)
+        {
+            return [];
+        }
+
+        return hvm.Select(g => g.Firmware == GuestFirmware.Ovmf ? "ovmf" : "seabios").Prepend("qemu-system-xen").Distinct(StringComparer.Ordinal);
+    }
+
+    private static HvmDiskParameters HvmDisk(Recipe recipe, HvmGuestSpec guest, bool presenter)
+    {
+        string seed = $"{recipe.Name}/{recipe.Epoch}/guest/{guest.Name}";
+        var rootUuid = Gpt.DeterministicGuid($"{seed}/root");
+        string[] words = [.. BootMenus.Words(guest.CommandLine), $"root=UUID={rootUuid:D}"];
+        return new HvmDiskParameters(
+            guest.Name,
+            guest.DiskMiB,
+            presenter,
+            Inputs(guest.Overlays),
+            new GuestMenuModel(guest.Name, words),
+            TemplateRenderer.Template(HvmDiskStep.GrubTemplate),
+            TemplateRenderer.Template(HvmDiskStep.EarlyTemplate),
+            Gpt.DeterministicGuid($"{seed}/disk"),
+            rootUuid,
+            BitConverter.ToUInt32(Gpt.DeterministicGuid($"{seed}/esp").ToByteArray(), 0),
+            recipe.Epoch);
     }
 
     /// <summary>A guest's xl configuration as the template sees it; its MAC is in Xen's OUI, derived from the recipe.</summary>
@@ -160,19 +205,35 @@ public sealed record BuildSteps(
         ArgumentNullException.ThrowIfNull(recipe);
         byte[] id = Gpt.DeterministicGuid($"{recipe.Name}/{recipe.Epoch}/guest/{guest.Name}/mac").ToByteArray();
         string mac = string.Create(CultureInfo.InvariantCulture, $"00:16:3e:{id[0] & 0x7F:x2}:{id[1]:x2}:{id[2]:x2}");
-        bool disk = guest.Disk is not null;
         string kernel = "/" + GuestsImageStep.KernelFolder;
-        return new XlGuestModel(
-            guest.Name,
-            guest.TypeName,
-            guest.MemoryMiB,
-            guest.Vcpus,
-            guest.Autostart,
-            $"{kernel}/vmlinuz",
-            disk ? $"{kernel}/initrd.gz" : "/" + GuestsImageStep.ImagePath(guest.Name, disk: false),
-            disk ? $"{guest.CommandLine} root=/dev/xvda" : guest.CommandLine,
-            disk ? $"{GuestsImageStep.WritableDisks}/{guest.Name}.ext4" : null,
-            guest.Bridge,
-            mac);
+        string log = $"{GuestsImageStep.ConsoleLogs}/guest-{guest.Name}.log";
+        return guest switch
+        {
+            InitramfsGuestSpec => new XlGuestModel(guest.Name, guest.TypeName, guest.MemoryMiB, guest.Vcpus, guest.Autostart, guest.Bridge, mac)
+            {
+                Kernel = $"{kernel}/vmlinuz",
+                Ramdisk = "/" + GuestsImageStep.ImagePath(guest.Name, InitramfsStep.InitrdGz),
+                CommandLine = guest.CommandLine,
+            },
+            DiskGuestSpec => new XlGuestModel(guest.Name, guest.TypeName, guest.MemoryMiB, guest.Vcpus, guest.Autostart, guest.Bridge, mac)
+            {
+                Kernel = $"{kernel}/vmlinuz",
+                Ramdisk = $"{kernel}/initrd.gz",
+                CommandLine = $"{guest.CommandLine} root=/dev/xvda",
+                Image = "/" + GuestsImageStep.ImagePath(guest.Name, GuestDiskStep.Image),
+                Disk = $"{GuestsImageStep.WritableDisks}/{guest.Name}.ext4",
+                DiskDevice = "xvda",
+            },
+            HvmGuestSpec hvm => new XlGuestModel(guest.Name, guest.TypeName, guest.MemoryMiB, guest.Vcpus, guest.Autostart, guest.Bridge, mac)
+            {
+                Hvm = true,
+                Firmware = hvm.Firmware.ToString().ToLowerInvariant(),
+                ConsoleLog = log,
+                Image = "/" + GuestsImageStep.ImagePath(guest.Name, HvmDiskStep.Image),
+                Disk = $"{GuestsImageStep.WritableDisks}/{guest.Name}.img",
+                DiskDevice = "hda",
+            },
+            _ => throw new ArgumentException($"unknown kind of guest {guest.GetType().Name}", nameof(guest)),
+        };
     }
 }

@@ -87,10 +87,11 @@ public enum GuestType
 }
 
 /// <summary>
-/// A DomU. It runs the Dom0's kernel; its root is either an initramfs (<see cref="Disk"/> null) or a writable ext4
-/// disk built from <see cref="Packages"/>, mounted by the live initramfs.
+/// A DomU: what every kind of guest has. Its kind is its type: an <see cref="InitramfsGuestSpec"/> or a
+/// <see cref="DiskGuestSpec"/> runs the Dom0's kernel, booted directly by Xen (PV or PVH); an <see cref="HvmGuestSpec"/>
+/// boots from its own disk through the firmware of its device model, as an unmodified OS on real hardware would.
 /// </summary>
-public sealed record GuestSpec(
+public abstract record GuestSpec(
     string Name,
     GuestType Type,
     int MemoryMiB,
@@ -99,13 +100,50 @@ public sealed record GuestSpec(
     string? Bridge,
     string CommandLine,
     ImmutableArray<string> Packages,
-    ImmutableArray<string> Overlays,
-    GuestDiskSpec? Disk)
+    ImmutableArray<string> Overlays)
 {
     public string TypeName => Type.ToString().ToLowerInvariant();
+
+    /// <summary>What its root is, for people (the manifest).</summary>
+    public abstract string Root { get; }
 }
 
-public sealed record GuestDiskSpec(int SizeMiB);
+/// <summary>A PV or PVH guest whose root is an initramfs of <see cref="GuestSpec.Packages"/> and overlays.</summary>
+public sealed record InitramfsGuestSpec(string Name, GuestType Type, int MemoryMiB, int Vcpus, bool Autostart, string? Bridge, string CommandLine, ImmutableArray<string> Packages, ImmutableArray<string> Overlays)
+    : GuestSpec(Name, Type, MemoryMiB, Vcpus, Autostart, Bridge, CommandLine, Packages, Overlays)
+{
+    public override string Root => "initramfs";
+}
+
+/// <summary>A PV or PVH guest whose root is a Debian root on a writable ext4 disk, mounted by the live initramfs.</summary>
+public sealed record DiskGuestSpec(string Name, GuestType Type, int MemoryMiB, int Vcpus, bool Autostart, string? Bridge, string CommandLine, ImmutableArray<string> Packages, ImmutableArray<string> Overlays, int DiskMiB)
+    : GuestSpec(Name, Type, MemoryMiB, Vcpus, Autostart, Bridge, CommandLine, Packages, Overlays)
+{
+    public override string Root => "ext4 disk";
+}
+
+/// <summary>
+/// An HVM guest: a Debian root on a bootable GPT disk (GRUB for BIOS and UEFI, the kernel and an initramfs on its EFI
+/// system partition) that <see cref="Firmware"/> boots; nothing Xen-specific is needed to boot it.
+/// </summary>
+public sealed record HvmGuestSpec(string Name, int MemoryMiB, int Vcpus, bool Autostart, string? Bridge, string CommandLine, ImmutableArray<string> Packages, ImmutableArray<string> Overlays, int DiskMiB, GuestFirmware Firmware)
+    : GuestSpec(Name, GuestType.Hvm, MemoryMiB, Vcpus, Autostart, Bridge, CommandLine, Packages, Overlays)
+{
+    /// <summary>
+    /// The console is the first serial port (the interactive one, `xl console`); the second is logged by the Dom0 and
+    /// is last, so it is the guest's /dev/console, where boot messages and reports go.
+    /// </summary>
+    public const string DefaultCommandLine = "console=ttyS0,115200 console=ttyS1,115200";
+
+    public override string Root => $"bootable GPT disk ({Firmware.ToString().ToLowerInvariant()})";
+}
+
+/// <summary>The firmware an HVM guest's device model runs: SeaBIOS (a PC BIOS) or OVMF (UEFI).</summary>
+public enum GuestFirmware
+{
+    Seabios,
+    Ovmf,
+}
 
 public enum BootEntryType
 {

@@ -34,7 +34,7 @@ public static partial class RecipeLoader
     private static readonly string[] KernelKeys = ["package"];
     private static readonly string[] InitramfsKeys = ["packages", "overlays", "modules"];
     private static readonly string[] RootfsKeys = ["packages", "overlays", "hostname", "presenter", "ssh_authorized_keys"];
-    private static readonly string[] GuestKeys = ["name", "type", "memory", "vcpus", "autostart", "network", "command_line", "packages", "overlays", "disk"];
+    private static readonly string[] GuestKeys = ["name", "type", "memory", "vcpus", "autostart", "network", "command_line", "packages", "overlays", "disk", "firmware"];
     private static readonly string[] DiskKeys = ["size_mib"];
     private static readonly string[] BootKeys = ["timeout", "serial", "entries", "default", "firmware", "uefi_loader"];
     private static readonly string[] SerialKeys = ["port", "speed"];
@@ -337,18 +337,34 @@ public static partial class RecipeLoader
             string? name = map.String("name", required: true, check: CheckGuestName);
             string? typeText = map.String("type", check: v => v is "pv" or "pvh" or "hvm" ? null : $"'{v}' is not a guest type (pv, pvh or hvm)");
             var type = typeText switch { "pvh" => GuestType.Pvh, "hvm" => GuestType.Hvm, _ => GuestType.Pv };
-            int memory = (int)(map.Integer("memory", min: 16, max: 1 << 20) ?? 128);
+            bool hvm = type == GuestType.Hvm;
+            int memory = (int)(map.Integer("memory", min: hvm ? 64 : 16, max: 1 << 20) ?? (hvm ? 256 : 128));
             int vcpus = (int)(map.Integer("vcpus", min: 1, max: 128) ?? 1);
             bool autostart = map.Boolean("autostart") ?? true;
             string network = map.String("network", check: v => v == "none" || BridgeName().IsMatch(v) ? null : $"'{v}' is not a bridge name (or none)") ?? "xenbr0";
-            string commandLine = map.String("command_line", check: ValueRules.GuestCommandLine) ?? "console=hvc0";
+
+            // An HVM guest's command line is written into the grub.cfg on its disk; a PV guest's into an xl string.
+            string commandLine = map.String("command_line", check: hvm ? ValueRules.BootCommandLine : ValueRules.GuestCommandLine)
+                ?? (hvm ? HvmGuestSpec.DefaultCommandLine : "console=hvc0");
             var packages = Packages(map, required: true);
             var overlays = Overlays(map, baseDirectory);
-            GuestDiskSpec? disk = null;
+            int? diskMiB = null;
             if (map.Mapping("disk") is { } diskMap)
             {
-                disk = new GuestDiskSpec((int)(diskMap.Integer("size_mib", required: true, min: 16, max: 1 << 20) ?? 16));
+                diskMiB = (int)(diskMap.Integer("size_mib", required: true, min: hvm ? 64 : 16, max: 1 << 20) ?? 64);
                 diskMap.Finish(DiskKeys);
+            }
+
+            string? firmwareText = map.String("firmware", check: v => v is "seabios" or "ovmf" ? null : $"'{v}' is not a guest firmware the archive provides (seabios or ovmf)");
+            var firmware = firmwareText == "ovmf" ? GuestFirmware.Ovmf : GuestFirmware.Seabios;
+            if (firmwareText is not null && !hvm)
+            {
+                map.Sink.Error(map.NodeOf("firmware")!, $"guests[].firmware: only an hvm guest boots through firmware; a {typeText ?? "pv"} guest's kernel is started by Xen");
+            }
+
+            if (hvm && diskMiB is null && !map.Has("disk"))
+            {
+                map.Sink.Error(map.NodeOf("type")!, "guests[].disk: an hvm guest boots from its own disk through its firmware; add disk: { size_mib: N }");
             }
 
             map.Finish(GuestKeys);
@@ -369,7 +385,15 @@ public static partial class RecipeLoader
                 continue;
             }
 
-            guests.Add(new GuestSpec(name, type, memory, vcpus, autostart, network == "none" ? null : network, commandLine, packages, overlays, disk));
+            string? bridge = network == "none" ? null : network;
+            GuestSpec? guest = hvm
+                ? diskMiB is { } bootable ? new HvmGuestSpec(name, memory, vcpus, autostart, bridge, commandLine, packages, overlays, bootable, firmware) : null
+                : diskMiB is { } size ? new DiskGuestSpec(name, type, memory, vcpus, autostart, bridge, commandLine, packages, overlays, size)
+                : new InitramfsGuestSpec(name, type, memory, vcpus, autostart, bridge, commandLine, packages, overlays);
+            if (guest is not null)
+            {
+                guests.Add(guest);
+            }
         }
 
         return guests.ToImmutable();

@@ -20,6 +20,22 @@ public sealed record GrubPlatform(string Name, string Format, string ModulesFold
 
     /// <summary>The EFI application firmware starts as EFI/BOOT/BOOTX64.EFI.</summary>
     public static readonly GrubPlatform Efi = new("efi", "x86_64-efi", "x86_64-efi", "BOOTX64.EFI", ["efi_gop", "efi_uga", .. Common], []);
+
+    /// <summary>A hard disk's core (diskboot + core) for a BIOS boot partition, loaded by boot.img in the MBR.</summary>
+    public static readonly GrubPlatform BiosDisk = new("bios-disk", "i386-pc", "i386-pc", "core.img", ["biosdisk", .. Common], ["boot.img"]);
+
+    /// <summary>grub-mkimage from the archive's modules: a core for this platform with <paramref name="earlyConfig"/> built in.</summary>
+    public async Task MakeCoreAsync(string grubLibrary, string prefix, string earlyConfig, string output, string logFile, CancellationToken cancellationToken)
+    {
+        var spec = ProcessSpec.Of("grub-mkimage", "-O", Format, "-d", Path.Combine(grubLibrary, ModulesFolder), "-p", prefix, "-c", earlyConfig, "-o", output)
+            .WithArguments(CoreModules)
+            .LoggingTo(logFile);
+        await ProcessRunner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
+        if (Format == Efi.Format)
+        {
+            PeImage.ReadFile(output).RequireX64EfiApplication(ImageName);
+        }
+    }
 }
 
 /// <summary>
@@ -30,6 +46,9 @@ public sealed class GrubCoreStep(DebianPackagesStep packages, GrubCoreParameters
 {
     public const string Prefix = "/boot/grub";
     public const string EarlyTemplate = "grub/early.cfg.hbs";
+
+    /// <summary>Where the archive's grub-pc-bin and grub-efi-amd64-bin put their modules and images.</summary>
+    public const string GrubLibrary = "usr/lib/grub";
 
     public GrubPlatform Platform => Parameters.Platform;
 
@@ -45,17 +64,10 @@ public sealed class GrubCoreStep(DebianPackagesStep packages, GrubCoreParameters
     {
         ArgumentNullException.ThrowIfNull(context);
         var platform = Platform;
-        string modules = packages.RootIn(context, "usr/lib/grub", platform.ModulesFolder);
+        string modules = packages.RootIn(context, GrubLibrary, platform.ModulesFolder);
         string early = context.Output("early.cfg");
         await File.WriteAllTextAsync(early, TemplateRenderer.Render(Parameters.Template, new { mediumId = Parameters.MediumId }, ConfigSyntax.Grub), cancellationToken).ConfigureAwait(false);
-        var spec = ProcessSpec.Of("grub-mkimage", "-O", platform.Format, "-d", modules, "-p", Parameters.Prefix, "-c", early, "-o", context.Output(platform.ImageName))
-            .WithArguments(platform.CoreModules)
-            .LoggingTo(context.LogFile);
-        await ProcessRunner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
-        if (platform == GrubPlatform.Efi)
-        {
-            PeImage.ReadFile(context.Output(platform.ImageName)).RequireX64EfiApplication(platform.ImageName);
-        }
+        await platform.MakeCoreAsync(packages.RootIn(context, GrubLibrary), Parameters.Prefix, early, context.Output(platform.ImageName), context.LogFile, cancellationToken).ConfigureAwait(false);
 
         string target = context.Output(platform.ModulesFolder);
         Directory.CreateDirectory(target);

@@ -26,6 +26,9 @@ public sealed class GuestsImageStep : Step<GuestsImageParameters>
     /// <summary>Where the Dom0 keeps a disk guest's writable copy (tmpfs, or the medium's persistence later).</summary>
     public const string WritableDisks = "/var/lib/imagebuilder/guests";
 
+    /// <summary>xenconsoled's guest logs (guest-NAME.log); HVM guests' device models log there too.</summary>
+    public const string ConsoleLogs = "/var/log/xen/console";
+
     private readonly Dom0KernelStep kernel;
     private readonly InitramfsStep liveInitramfs;
     private readonly ImmutableArray<Step> images;
@@ -52,24 +55,21 @@ public sealed class GuestsImageStep : Step<GuestsImageParameters>
     public override IEnumerable<string> Tools => ["gensquashfs"];
 
     /// <summary>Where a guest's initramfs or disk image lies in the Dom0.</summary>
-    public static string ImagePath(string guest, bool disk) => $"{GuestFolder}/{guest}/{(disk ? GuestDiskStep.Image : InitramfsStep.InitrdGz)}";
+    public static string ImagePath(string guest, string file) => $"{GuestFolder}/{guest}/{file}";
 
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var builder = FileTree.CreateBuilder()
             .AddFile($"{KernelFolder}/vmlinuz", FileContent.FromFile(Path.Combine(context.OutputOf(kernel), Dom0KernelStep.Vmlinuz)));
-        if (Parameters.Guests.Any(g => g.Disk is not null))
+        if (Parameters.Guests.Any(g => g.Config.Ramdisk == $"/{KernelFolder}/initrd.gz"))
         {
             builder.AddFile($"{KernelFolder}/initrd.gz", FileContent.FromFile(Path.Combine(context.OutputOf(liveInitramfs), InitramfsStep.InitrdGz)));
         }
-
         foreach (var (guest, image) in Parameters.Guests.Zip(images))
         {
-            bool disk = guest.Disk is not null;
-            string file = disk ? GuestDiskStep.Image : InitramfsStep.InitrdGz;
-            builder.AddFile(ImagePath(guest.Name, disk), FileContent.FromFile(Path.Combine(context.OutputOf(image), file)));
-            string config = TemplateRenderer.Render(Parameters.Template, guest, ConfigSyntax.Xl);
+            builder.AddFile(ImagePath(guest.Name, guest.ImageFile), FileContent.FromFile(Path.Combine(context.OutputOf(image), guest.ImageFile)));
+            string config = TemplateRenderer.Render(Parameters.Template, guest.Config, ConfigSyntax.Xl);
             builder.AddFile($"{ConfigFolder}/{guest.Name}.cfg", FileContent.FromText(config));
         }
 
@@ -78,18 +78,44 @@ public sealed class GuestsImageStep : Step<GuestsImageParameters>
     }
 }
 
+/// <summary>One guest in the guests layer: its image (the file its image step makes) and its xl configuration.</summary>
+public sealed record GuestLayerEntry(string Name, string ImageFile, XlGuestModel Config);
+
 /// <summary>
-/// What the guests layer is made of besides the images: each guest's xl configuration as the template sees it, the
-/// template, the list the Dom0's guest service reads (name, type, autostart, the read-only disk to copy or -), the
-/// compression and the epoch.
+/// What the guests layer is made of besides the images: each guest's image file and xl configuration as the template
+/// sees it, the template, the compression and the epoch. The list the Dom0's guest service reads follows from them.
 /// </summary>
-public sealed record GuestsImageParameters(ImmutableArray<XlGuestModel> Guests, HostInput Template, long Epoch)
+public sealed record GuestsImageParameters(ImmutableArray<GuestLayerEntry> Guests, HostInput Template, long Epoch)
 {
     public string Compressor { get; init; } = SquashfsImage.Settings;
 
+    /// <summary>name, type, autostart, and for a disk the read-only image and the writable copy made before the first start (else -).</summary>
     public string GuestList => string.Concat(Guests.Select(g =>
-        $"{g.Name}\t{g.Type}\t{(g.Autostart ? "yes" : "no")}\t{(g.Disk is null ? "-" : "/" + GuestsImageStep.ImagePath(g.Name, disk: true))}\n"));
+        $"{g.Name}\t{g.Config.Type}\t{(g.Config.Autostart ? "yes" : "no")}\t{g.Config.Image ?? "-"}\t{g.Config.Disk ?? "-"}\n"));
 }
 
-/// <summary>What templates/xl/guest.cfg.hbs sees for one guest.</summary>
-public sealed record XlGuestModel(string Name, string Type, int Memory, int Vcpus, bool Autostart, string Kernel, string Ramdisk, string CommandLine, string? Disk, string? Bridge, string Mac);
+/// <summary>
+/// What templates/xl/guest.cfg.hbs sees for one guest: a kernel Xen boots directly (PV, PVH), or firmware that boots
+/// the guest's disk (HVM); the disk's read-only image on the medium and the writable copy the guest runs on.
+/// </summary>
+public sealed record XlGuestModel(string Name, string Type, int Memory, int Vcpus, bool Autostart, string? Bridge, string Mac)
+{
+    public string? Kernel { get; init; }
+
+    public string? Ramdisk { get; init; }
+
+    public string? CommandLine { get; init; }
+
+    public string? Image { get; init; }
+
+    public string? Disk { get; init; }
+
+    public string? DiskDevice { get; init; }
+
+    public bool Hvm { get; init; }
+
+    public string? Firmware { get; init; }
+
+    /// <summary>Where the Dom0 keeps an HVM guest's console (its second serial port), beside xenconsoled's logs of the others.</summary>
+    public string? ConsoleLog { get; init; }
+}

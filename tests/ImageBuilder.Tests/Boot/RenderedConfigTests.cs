@@ -72,7 +72,14 @@ public sealed class RenderedConfigTests
         using var dir = new TempDirectory();
         string reader = LibXlReader.Build(dir);
         string commandLine = "console=hvc0 say=\"a b\" back\\slash it's $HOME #not-a-comment";
-        var model = new XlGuestModel("guest-1", "pvh", 256, 2, true, "/usr/lib/imagebuilder/kernel/vmlinuz", "/usr/lib/imagebuilder/kernel/initrd.gz", commandLine, "/var/lib/imagebuilder/guests/guest-1.ext4", "xenbr0", "00:16:3e:01:02:03");
+        var model = new XlGuestModel("guest-1", "pvh", 256, 2, true, "xenbr0", "00:16:3e:01:02:03")
+        {
+            Kernel = "/usr/lib/imagebuilder/kernel/vmlinuz",
+            Ramdisk = "/usr/lib/imagebuilder/kernel/initrd.gz",
+            CommandLine = commandLine,
+            Disk = "/var/lib/imagebuilder/guests/guest-1.ext4",
+            DiskDevice = "xvda",
+        };
         string cfg = dir.Write("guest-1.cfg", TemplateRenderer.Render(TemplateRenderer.Template(GuestsImageStep.Template), model, ConfigSyntax.Xl));
 
         var values = Tool.RunUnchecked(reader, cfg, "name", "type", "kernel", "ramdisk", "extra", "disk", "vif");

@@ -1,11 +1,14 @@
 using System.Text.Json;
+using ImageBuilder.Common.Processes;
+using ImageBuilder.Qemu;
 using ImageBuilder.TestSupport;
 
 namespace ImageBuilder.Tests.Integration;
 
 /// <summary>
 /// recipes/xen-demo.yaml as a presenter gets it: the Debian Dom0 boots live from CD and from USB, starts both PV
-/// guests, runs the unattended demo, and the pieces on the medium are read back by tools we did not write.
+/// guests (each saying how Xen runs it), runs the unattended demo, and the pieces on the medium are read back by tools we
+/// did not write, the HVM guest's disk booted by firmware as well.
 /// </summary>
 [Trait("Category", "Slow")]
 [Collection("qemu")]
@@ -17,8 +20,8 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
         "xen-virt_caps: pv hvm hap",
         "dom0-listening-tcp: none",
         "root@xen-demo:~#",
-        "IMAGEBUILDER-DOMU-READY name=tiny",
-        "IMAGEBUILDER-DOMU-READY name=debian",
+        "IMAGEBUILDER-DOMU-READY name=tiny guest_type=PV",
+        "IMAGEBUILDER-DOMU-READY name=debian guest_type=PV",
         "demo: save of tiny took",
         "downtime seen by the guest:",
         "IMAGEBUILDER-DEMO-DONE",
@@ -38,8 +41,10 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
         DemoBuild.AssertTimeline(boot.StandardOutput, "guest debian created", "guest debian ready", "demo done");
         string serial = File.ReadAllText(log);
         Assert.Matches(@"demo: save of tiny took [0-9.]+ s \([0-9]+ MiB\), restore took [0-9.]+ s", serial);
-        Assert.Matches(@"downtime seen by the guest: [0-9]+ ms", serial);
+        Assert.Matches(@"demo: live migration of tiny took [0-9.]+ s; downtime seen by the guest: [0-9]+ ms \(PV guest", serial);
+        Assert.Contains("tiny: no firmware: Xen started this kernel directly", serial, StringComparison.Ordinal);
         Assert.DoesNotContain("IMAGEBUILDER-DOMU-READY name=tiny-pvh", serial, StringComparison.Ordinal);
+        Assert.DoesNotContain("IMAGEBUILDER-DOMU-READY name=hvm", serial, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -64,9 +69,7 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
     [Fact]
     public void The_guest_disk_is_a_clean_ext4_filesystem_holding_debian()
     {
-        string guests = Extract("/live/guests.squashfs");
-        string into = demo.Directory.Combine("guests");
-        Tool.Run("unsquashfs", "-no-xattrs", "-d", into, guests);
+        string into = GuestsLayer();
         string disk = Path.Combine(into, "usr/lib/imagebuilder/guests/debian/disk.ext4");
 
         var fsck = Tool.RunUnchecked("e2fsck", "-f", "-n", disk);
@@ -99,6 +102,44 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
         Assert.All(components.GetProperty("dom0").EnumerateArray(), p => Assert.False(string.IsNullOrEmpty(p.GetProperty("version").GetString())));
     }
 
+    [Fact]
+    public void The_hvm_guest_disk_is_a_gpt_disk_with_a_clean_esp_and_root_that_firmware_boots()
+    {
+        string disk = Path.Combine(GuestsLayer(), "usr/lib/imagebuilder/guests/hvm/disk.img");
+        var layout = GuestDisk.Read(disk);
+
+        Assert.Contains("No problems found", Tool.RunUnchecked("sgdisk", "-v", disk).StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(["21686148-6449-6E6F-744E-656564454649", "C12A7328-F81F-11D2-BA4B-00A0C93EC93B", "0FC63DAF-8483-4772-8E79-3D69D8477DE4"], layout.Select(p => p.Type));
+        string esp = GuestDisk.Extract(disk, layout[1], demo.Directory.Combine("hvm-esp.img"));
+        string root = GuestDisk.Extract(disk, layout[2], demo.Directory.Combine("hvm-root.img"));
+        var fat = Tool.RunUnchecked("fsck.fat", "-n", esp);
+        var ext4 = Tool.RunUnchecked("e2fsck", "-f", "-n", root);
+
+        Assert.True(fat.ExitCode == 0, fat.StandardOutput + fat.StandardError);
+        Assert.True(ext4.ExitCode == 0, ext4.StandardOutput + ext4.StandardError);
+        Assert.Contains("BOOTX64  EFI", Tool.Run("mdir", "-i", esp, "::/EFI/BOOT"), StringComparison.Ordinal);
+        Assert.Contains("root=UUID=", Tool.Run("mtype", "-i", esp, "::/boot/grub/grub.cfg"), StringComparison.Ordinal);
+        Assert.Contains("Debian GNU/Linux 12", Tool.Run("debugfs", "-R", "cat /usr/lib/os-release", root), StringComparison.Ordinal);
+
+        // Without Xen: the firmware boots the disk like any PC's, and the guest says so on its console.
+        foreach (string firmware in (string[])["bios", "uefi"])
+        {
+            var outcome = GuestDisk.Boot(disk, firmware, demo.Directory.Combine($"hvm-disk-{firmware}.log"));
+            Assert.True(outcome.Succeeded, $"{firmware}: {outcome.Reason}\n{outcome.LogTail}");
+        }
+    }
+
+    private string GuestsLayer()
+    {
+        string into = demo.Directory.Combine("guests");
+        if (!System.IO.Directory.Exists(into))
+        {
+            Tool.Run("unsquashfs", "-no-xattrs", "-d", into, Extract("/live/guests.squashfs"));
+        }
+
+        return into;
+    }
+
     private string Extract(string path)
     {
         string target = demo.Directory.Combine(Path.GetFileName(path));
@@ -108,5 +149,41 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
         }
 
         return target;
+    }
+}
+
+/// <summary>A guest disk as independent tools see it, and booted by plain QEMU without Xen.</summary>
+internal static class GuestDisk
+{
+    public sealed record Partition(string Type, long Start, long Sectors);
+
+    public static IReadOnlyList<Partition> Read(string disk)
+    {
+        using var table = JsonDocument.Parse(Tool.Run("sfdisk", "--json", disk));
+        return [.. table.RootElement.GetProperty("partitiontable").GetProperty("partitions").EnumerateArray()
+            .Select(p => new Partition(p.GetProperty("type").GetString()!, p.GetProperty("start").GetInt64(), p.GetProperty("size").GetInt64()))];
+    }
+
+    public static string Extract(string disk, Partition partition, string target)
+    {
+        Tool.Run("dd", $"if={disk}", $"of={target}", "bs=512", $"skip={partition.Start}", $"count={partition.Sectors}", "conv=sparse", "status=none");
+        return target;
+    }
+
+    /// <summary>
+    /// Boots the disk under SeaBIOS or OVMF with both serial ports on the console (the guest's /dev/console is the second)
+    /// until the guest reports it booted.
+    /// </summary>
+    public static BootOutcome Boot(string disk, string firmware, string log)
+    {
+        var args = new List<string> { "-accel", "tcg", "-cpu", "qemu64", "-m", "768", "-display", "none", "-nodefaults", "-no-reboot", "-net", "none",
+            "-chardev", "stdio,id=console,mux=on", "-serial", "chardev:console", "-serial", "chardev:console",
+            "-drive", $"file={disk},format=raw,snapshot=on,if=ide" };
+        if (firmware == "uefi")
+        {
+            args.AddRange(["-bios", "/usr/share/ovmf/OVMF.fd"]);
+        }
+
+        return BootRunner.WatchAsync(ProcessSpec.Of(QemuCommand.Program, args), ["IMAGEBUILDER-GUEST-BOOTED"], TimeSpan.FromSeconds(300), log).GetAwaiter().GetResult();
     }
 }

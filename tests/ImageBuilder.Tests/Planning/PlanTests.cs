@@ -160,7 +160,7 @@ public sealed class PlanTests
         Assert.Equal(plan.Steps.Length, plan.Steps.Select(s => s.Step.Id).Distinct().Count());
         Assert.Contains(plan.Steps, s => s.Step.Id == "rootfs/xen-tools-build");
         Assert.Contains(plan.Steps, s => s.Step.Id == "rootfs/guest-xen-tools-build");
-        var files = recipe.Guests.Select(g => ImageBuilder.Steps.GuestsImageStep.ImagePath(g.Name, g.Disk is not null))
+        var files = plan.Steps.Select(s => s.Step).OfType<ImageBuilder.Steps.GuestsImageStep>().Single().Parameters.Guests.Select(g => ImageBuilder.Steps.GuestsImageStep.ImagePath(g.Name, g.ImageFile))
             .Append($"{ImageBuilder.Steps.GuestsImageStep.KernelFolder}/vmlinuz").Append($"{ImageBuilder.Steps.GuestsImageStep.KernelFolder}/initrd.gz").ToList();
         Assert.Equal(files.Count, files.Distinct().Count());
     }

@@ -34,8 +34,8 @@ public sealed class RecipeLoaderTests
         Assert.Contains("xen-utils-4.17", recipe.Dom0.Rootfs!.Packages);
         Assert.True(recipe.Dom0.Rootfs.Presenter);
         Assert.Empty(recipe.Dom0.Rootfs.AuthorizedKeys);
-        Assert.Equal(["tiny", "debian", "tiny-pvh"], recipe.Guests.Select(g => g.Name));
-        Assert.Equal(512, recipe.Guests[1].Disk!.SizeMiB);
+        Assert.Equal(["tiny", "debian", "tiny-pvh", "hvm"], recipe.Guests.Select(g => g.Name));
+        Assert.Equal(512, Assert.IsType<DiskGuestSpec>(recipe.Guests[1]).DiskMiB);
         Assert.Equal(GuestType.Pvh, recipe.Guests[2].Type);
         Assert.Equal(DemoMode.Unattended, recipe.Demo);
     }

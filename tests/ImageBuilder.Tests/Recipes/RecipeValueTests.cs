@@ -15,7 +15,7 @@ public sealed class RecipeValueTests
         { "      kernel_options: console=hvc0 toram", "      kernel_options: \"console=hvc0\\n    linux /evil\"", "boot.entries[].kernel_options: holds a control character (U+000A, a line break)" },
         { "  command_line: console=hvc0\n  # The initramfs", "  command_line: \"console=hvc0\\nmultiboot2 /evil\"\n  # The initramfs", "dom0.command_line: holds a control character (U+000A, a line break)" },
         { "    guest_loglvl: all\n", "    guest_loglvl: all\n    extra: \"a=1\\r\\nmenuentry x {\"\n", "hypervisor.command_line.extra: holds a control character (U+000D" },
-        { "    network: none\n  - name: debian", "    network: none\n    command_line: \"console=hvc0\\nkernel = '/evil'\"\n  - name: debian", "guests[].command_line: holds a control character (U+000A, a line break)" },
+        { "    network: none\n  # Debian 12", "    network: none\n    command_line: \"console=hvc0\\nkernel = '/evil'\"\n  # Debian 12", "guests[].command_line: holds a control character (U+000A, a line break)" },
         { "    - title: Xen + Dom0 (live)\n", "    - title: \"Xen\\n}\\nmenuentry evil {\"\n", "boot.entries[].title: holds a control character (U+000A, a line break)" },
         { "    com1: 115200,8n1", "    com1: \"115200,8n1\\nx\"", "hypervisor.command_line.com1: holds a control character (U+000A, a line break)" },
         { "    com1: 115200,8n1", "    com1: \"115200,8n1 noreboot\"", "hypervisor.command_line.com1: a Xen option value is one word (no spaces)" },
@@ -54,7 +54,7 @@ public sealed class RecipeValueTests
         string recipe = RecipeVariant.Write(dir, Repository.PathOf("recipes/xen-demo.yaml"), "escaped.yaml",
             ("    - title: Xen + Dom0 (live)\n", "    - title: \"It's \\\"$live\\\" ; {menu} \\\\ # ✓\"\n"),
             ("      kernel_options: console=hvc0 toram", "      kernel_options: console=hvc0 toram a$b;c {d} e|f&g<h>i *?"),
-            ("    network: none\n  - name: debian", "    network: none\n    command_line: console=hvc0 say=\"a b\" x\\y\n  - name: debian"));
+            ("    network: none\n  # Debian 12", "    network: none\n    command_line: console=hvc0 say=\"a b\" x\\y\n  # Debian 12"));
 
         var result = RecipeLoader.Load(recipe);
 
