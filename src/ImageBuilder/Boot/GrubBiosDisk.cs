@@ -9,7 +9,7 @@ namespace ImageBuilder.Boot;
 /// </summary>
 public static class GrubBiosDisk
 {
-    public const int SectorSize = 512;
+    private const int SectorSize = Formats.Partitions.Mbr.SectorSize;
 
     /// <summary>boot.img: the 64-bit LBA of core.img's first sector.</summary>
     public const int KernelSectorOffset = 0x5C;

@@ -205,20 +205,19 @@ public sealed record BuildSteps(
         ArgumentNullException.ThrowIfNull(recipe);
         byte[] id = Gpt.DeterministicGuid($"{recipe.Name}/{recipe.Epoch}/guest/{guest.Name}/mac").ToByteArray();
         string mac = string.Create(CultureInfo.InvariantCulture, $"00:16:3e:{id[0] & 0x7F:x2}:{id[1]:x2}:{id[2]:x2}");
-        string kernel = "/" + GuestsImageStep.KernelFolder;
         string log = $"{GuestsImageStep.ConsoleLogs}/guest-{guest.Name}.log";
         return guest switch
         {
             InitramfsGuestSpec => new XlGuestModel(guest.Name, guest.TypeName, guest.MemoryMiB, guest.Vcpus, guest.Autostart, guest.Bridge, mac)
             {
-                Kernel = $"{kernel}/vmlinuz",
+                Kernel = GuestsImageStep.SharedKernel,
                 Ramdisk = "/" + GuestsImageStep.ImagePath(guest.Name, InitramfsStep.InitrdGz),
                 CommandLine = guest.CommandLine,
             },
             DiskGuestSpec => new XlGuestModel(guest.Name, guest.TypeName, guest.MemoryMiB, guest.Vcpus, guest.Autostart, guest.Bridge, mac)
             {
-                Kernel = $"{kernel}/vmlinuz",
-                Ramdisk = $"{kernel}/initrd.gz",
+                Kernel = GuestsImageStep.SharedKernel,
+                Ramdisk = GuestsImageStep.SharedInitrd,
                 CommandLine = $"{guest.CommandLine} root=/dev/xvda",
                 Image = "/" + GuestsImageStep.ImagePath(guest.Name, GuestDiskStep.Image),
                 Disk = $"{GuestsImageStep.WritableDisks}/{guest.Name}.ext4",

@@ -20,6 +20,12 @@ public sealed class GuestsImageStep : Step<GuestsImageParameters>
     /// <summary>The kernel every guest boots, and the live initramfs that mounts a disk guest's root.</summary>
     public const string KernelFolder = "usr/lib/imagebuilder/kernel";
 
+    /// <summary>The Dom0's kernel, which every PV and PVH guest runs, as the Dom0 sees it.</summary>
+    public const string SharedKernel = "/" + KernelFolder + "/vmlinuz";
+
+    /// <summary>The live initramfs, which mounts a disk guest's root, as the Dom0 sees it; in the layer only if a guest uses it.</summary>
+    public const string SharedInitrd = "/" + KernelFolder + "/" + InitramfsStep.InitrdGz;
+
     /// <summary>One folder per guest, holding its initramfs or its disk image.</summary>
     public const string GuestFolder = "usr/lib/imagebuilder/guests";
 
@@ -61,10 +67,10 @@ public sealed class GuestsImageStep : Step<GuestsImageParameters>
     {
         ArgumentNullException.ThrowIfNull(context);
         var builder = FileTree.CreateBuilder()
-            .AddFile($"{KernelFolder}/vmlinuz", FileContent.FromFile(Path.Combine(context.OutputOf(kernel), Dom0KernelStep.Vmlinuz)));
-        if (Parameters.Guests.Any(g => g.Config.Ramdisk == $"/{KernelFolder}/initrd.gz"))
+            .AddFile(SharedKernel[1..], FileContent.FromFile(Path.Combine(context.OutputOf(kernel), Dom0KernelStep.Vmlinuz)));
+        if (Parameters.Guests.Any(g => g.Config.Ramdisk == SharedInitrd))
         {
-            builder.AddFile($"{KernelFolder}/initrd.gz", FileContent.FromFile(Path.Combine(context.OutputOf(liveInitramfs), InitramfsStep.InitrdGz)));
+            builder.AddFile(SharedInitrd[1..], FileContent.FromFile(Path.Combine(context.OutputOf(liveInitramfs), InitramfsStep.InitrdGz)));
         }
         foreach (var (guest, image) in Parameters.Guests.Zip(images))
         {
