@@ -29,6 +29,22 @@ public sealed class CliTests
         Assert.Contains("--colour", result.StandardError, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("0", "--cores must be 1 or more")]
+    [InlineData("-2", "--cores must be 1 or more")]
+    [InlineData("two", "'two'")]
+    public void Build_refuses_a_core_count_that_cannot_be_and_writes_nothing(string cores, string message)
+    {
+        using var dir = new TempDirectory();
+
+        var result = ImageBuilderCli.Run("build", "recipes/xen-minimal.yaml", "--output", dir.Combine("out"), "--cache", dir.Combine("cache"), "--cores", cores);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Combine("out")) || Directory.Exists(dir.Combine("cache")));
+    }
+
     [Fact]
     public void A_bad_source_date_epoch_is_a_usage_error()
     {

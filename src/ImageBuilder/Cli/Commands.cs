@@ -24,7 +24,15 @@ public static partial class Commands
         var recipe = new Argument<string>("recipe") { Description = "the recipe file, e.g. recipes/xen-demo.yaml" };
         var output = new Option<string>("--output") { Description = "folder for NAME.iso and NAME.iso.sha256", DefaultValueFactory = _ => "out" };
         var cache = new Option<string>("--cache") { Description = "folder for cached step outputs", DefaultValueFactory = _ => "cache" };
-        var command = new Command("build", "Build the image a recipe describes.") { recipe, output, cache };
+        var cores = new Option<int>("--cores") { Description = "cores the steps running at once may use together (a compile counts its -j); 1 runs steps one after another", DefaultValueFactory = _ => Environment.ProcessorCount };
+        cores.Validators.Add(result =>
+        {
+            if (result.Tokens is [var token] && int.TryParse(token.Value, System.Globalization.CultureInfo.InvariantCulture, out int value) && value < 1)
+            {
+                result.AddError("--cores must be 1 or more");
+            }
+        });
+        var command = new Command("build", "Build the image a recipe describes.") { recipe, output, cache, cores };
         command.SetAction(async (parse, ct) =>
         {
             if (RecipeArguments.Load(parse.GetValue(recipe)!) is not { } loaded)
@@ -33,7 +41,7 @@ public static partial class Commands
             }
 
             var reporter = Reporters.ForConsole();
-            var build = new ImageBuild(loaded, parse.GetValue(output)!, parse.GetValue(cache)!, reporter);
+            var build = new ImageBuild(loaded, parse.GetValue(output)!, parse.GetValue(cache)!, reporter) { Cores = parse.GetValue(cores) };
             var result = await reporter.RunAsync(() => build.RunAsync(ct)).ConfigureAwait(false);
             Console.WriteLine($"{result.ImagePath}");
             Console.WriteLine($"sha256 {result.Sha256}  ({result.Bytes} bytes)");

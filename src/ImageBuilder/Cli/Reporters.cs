@@ -21,21 +21,35 @@ public sealed class PlainReporter : IBuildReporter
 
     public void StepFinished(PlannedStep step, TimeSpan elapsed) => Console.WriteLine($"[done]   {step.Step.Id} in {elapsed.TotalSeconds:0.0} s");
 
+    public void StepStopped(PlannedStep step) => Console.WriteLine($"[stop]   {step.Step.Id}");
+
     public void Info(string message) => Console.WriteLine(message);
 
     public Task<T> RunAsync<T>(Func<Task<T>> work) => work();
 }
 
-/// <summary>Spectre.Console status spinner naming the running step, with a line per finished step.</summary>
+/// <summary>Spectre.Console status spinner naming the steps running at once, with a line per finished step.</summary>
 public sealed class LiveReporter : IBuildReporter
 {
+    private readonly Lock gate = new();
+    private readonly List<PlannedStep> running = [];
     private StatusContext? status;
 
     public void StepCached(PlannedStep step) => AnsiConsole.MarkupLineInterpolated($"[grey]cached[/] {step.Step.Id}: {step.Step.Description}");
 
-    public void StepStarted(PlannedStep step) => status?.Status($"{Markup.Escape(step.Step.Id)}: {Markup.Escape(step.Step.Description)}");
+    public void StepStarted(PlannedStep step) => Update(() => running.Add(step));
 
-    public void StepFinished(PlannedStep step, TimeSpan elapsed) => AnsiConsole.MarkupLineInterpolated($"[green]done[/]   {step.Step.Id} in {elapsed.TotalSeconds:0.0} s");
+    public void StepFinished(PlannedStep step, TimeSpan elapsed)
+    {
+        Update(() => running.Remove(step));
+        AnsiConsole.MarkupLineInterpolated($"[green]done[/]   {step.Step.Id} in {elapsed.TotalSeconds:0.0} s");
+    }
+
+    public void StepStopped(PlannedStep step)
+    {
+        Update(() => running.Remove(step));
+        AnsiConsole.MarkupLineInterpolated($"[red]stop[/]   {step.Step.Id}");
+    }
 
     public void Info(string message) => AnsiConsole.WriteLine(message);
 
@@ -52,4 +66,15 @@ public sealed class LiveReporter : IBuildReporter
                 status = null;
             }
         });
+
+    private void Update(Action change)
+    {
+        lock (gate)
+        {
+            change();
+            status?.Status(running.Count == 1
+                ? $"{Markup.Escape(running[0].Step.Id)}: {Markup.Escape(running[0].Step.Description)}"
+                : string.Join("  ·  ", running.Select(r => Markup.Escape(r.Step.Id))));
+        }
+    }
 }

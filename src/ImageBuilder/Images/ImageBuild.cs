@@ -9,6 +9,9 @@ public sealed record BuildResult(string ImagePath, string Sha256, long Bytes);
 /// <summary>recipe → plan → cached steps → ISO in the output folder.</summary>
 public sealed class ImageBuild(Recipe recipe, string outputDirectory, string cacheDirectory, IBuildReporter reporter)
 {
+    /// <summary>Cores the steps running at once may use together; 1 runs them one after another.</summary>
+    public int Cores { get; init; } = Environment.ProcessorCount;
+
     public Plan Plan(ToolVersions tools) => Planning.Plan.Create(BuildSteps.For(recipe, tools).All, tools);
 
     public async Task<BuildResult> RunAsync(CancellationToken cancellationToken = default)
@@ -17,7 +20,7 @@ public sealed class ImageBuild(Recipe recipe, string outputDirectory, string cac
         var steps = BuildSteps.For(recipe, tools);
         var plan = Planning.Plan.Create(steps.All, tools);
         var cache = new StepCache(cacheDirectory);
-        var outputs = await new PlanRunner(cache, reporter).RunAsync(plan, cancellationToken).ConfigureAwait(false);
+        var outputs = await new PlanRunner(cache, reporter, Cores).RunAsync(plan, cancellationToken).ConfigureAwait(false);
 
         var tree = LiveImageLayout.Compose(recipe, steps, outputs);
         var layout = IsoLayout.Compute(tree, LiveImageLayout.Options(recipe, steps, outputs));

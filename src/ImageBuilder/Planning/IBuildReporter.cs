@@ -9,6 +9,9 @@ public interface IBuildReporter
 
     void StepFinished(PlannedStep step, TimeSpan elapsed);
 
+    /// <summary>A started step ended without an entry: it failed, or another step's failure cancelled it.</summary>
+    void StepStopped(PlannedStep step);
+
     void Info(string message);
 
     /// <summary>Runs <paramref name="work"/> while showing progress.</summary>

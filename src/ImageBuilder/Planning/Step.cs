@@ -33,6 +33,12 @@ public abstract class Step
     /// <summary>Programs whose version enters the key.</summary>
     public virtual IEnumerable<string> Tools => [];
 
+    /// <summary>
+    /// Cores the step keeps busy while it runs (a compiler's -j); steps run at once only while their cores fit the
+    /// machine's. Not part of the key: it changes when the output is made, not what it is.
+    /// </summary>
+    public virtual int Cores => 1;
+
     /// <summary>Bump when the step's implementation changes its output for the same inputs.</summary>
     public virtual int Revision => 1;
 

@@ -22,6 +22,8 @@ public sealed class Dom0ImageStep(DebianRootfsStep rootfs, KernelModulesStep mod
 
     public override IEnumerable<string> Tools => ["gensquashfs"];
 
+    public override int Cores => SquashfsImage.Jobs;
+
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -60,6 +60,8 @@ public sealed class GuestsImageStep : Step<GuestsImageParameters>
 
     public override IEnumerable<string> Tools => ["gensquashfs"];
 
+    public override int Cores => SquashfsImage.Jobs;
+
     /// <summary>Where a guest's initramfs or disk image lies in the Dom0.</summary>
     public static string ImagePath(string guest, string file) => $"{GuestFolder}/{guest}/{file}";
 

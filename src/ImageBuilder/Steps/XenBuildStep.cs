@@ -20,6 +20,8 @@ public sealed class XenBuildStep(SourceStep source, XenBuildParameters parameter
 
     public override IEnumerable<string> Tools => ["gcc", "make", "ld"];
 
+    public override int Cores => Parameters.Options.Jobs;
+
     public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -31,6 +31,8 @@ public sealed class XenToolsStep(SourceStep source, DebianRootfsStep buildRoot, 
 
     public override IEnumerable<string> Tools => ["dpkg-query"];
 
+    public override int Cores => Options.Jobs;
+
     /// <summary>What the tools need at run time, as this step found it: each library or interpreter and its package ("-" for none).</summary>
     public ImmutableArray<RuntimeNeed> Runtime(StepContext context)
     {

@@ -145,6 +145,106 @@ public sealed class PlanTests
         Assert.Empty(Directory.GetDirectories(Path.Combine(cache.Root, ".tmp")));
     }
 
+    [Theory]
+    [InlineData(2, 2)]
+    [InlineData(1, 1)]
+    [InlineData(8, 4)]
+    public async Task Independent_steps_run_at_once_while_their_cores_fit(int cores, int mostAtOnce)
+    {
+        using var dir = new TempDirectory();
+        var probe = new Intervals();
+        Step[] steps = [.. Enumerable.Range(0, 4).Select(i => new FakeStep($"s{i}", $"p{i}") { Delay = TimeSpan.FromMilliseconds(300), Probe = probe })];
+
+        await new PlanRunner(new StepCache(dir.Combine("cache")), new PlainReporter(), cores).RunAsync(Plan.Create(steps, new ToolVersions()));
+
+        Assert.Equal(mostAtOnce, probe.MostAtOnce());
+    }
+
+    [Fact]
+    public async Task A_step_wanting_every_core_runs_alone_and_smaller_ones_run_beside_each_other()
+    {
+        using var dir = new TempDirectory();
+        var probe = new Intervals();
+        Step[] steps =
+        [
+            new FakeStep("a", "a") { Delay = TimeSpan.FromMilliseconds(300), Probe = probe },
+            new FakeStep("compile", "c") { Delay = TimeSpan.FromMilliseconds(300), Probe = probe, CoresWanted = 4 },
+            new FakeStep("b", "b") { Delay = TimeSpan.FromMilliseconds(300), Probe = probe },
+        ];
+
+        await new PlanRunner(new StepCache(dir.Combine("cache")), new PlainReporter(), cores: 2).RunAsync(Plan.Create(steps, new ToolVersions()));
+
+        Assert.False(probe.Overlap("compile", "a") || probe.Overlap("compile", "b"), probe.ToString());
+        Assert.True(probe.Overlap("a", "b"), probe.ToString());
+    }
+
+    [Fact]
+    public async Task A_step_starts_only_after_every_step_it_reads_has_finished()
+    {
+        using var dir = new TempDirectory();
+        var probe = new Intervals();
+        var first = new FakeStep("first", "1") { Delay = TimeSpan.FromMilliseconds(300), Probe = probe };
+        var other = new FakeStep("other", "2") { Delay = TimeSpan.FromMilliseconds(100), Probe = probe };
+        var last = new FakeStep("last", "3", first, other) { Probe = probe };
+
+        var outputs = await new PlanRunner(new StepCache(dir.Combine("cache")), new PlainReporter(), cores: 4).RunAsync(Plan.Create([last], new ToolVersions()));
+
+        Assert.True(probe.StartOf("last") >= probe.EndOf("first") && probe.StartOf("last") >= probe.EndOf("other"), probe.ToString());
+        Assert.Equal("3", File.ReadAllText(Path.Combine(outputs["last"], "result")));
+    }
+
+    [Fact]
+    public async Task After_a_failure_nothing_new_starts_and_the_steps_already_running_finish_into_the_cache()
+    {
+        using var dir = new TempDirectory();
+        var cache = new StepCache(dir.Combine("cache"));
+        var broken = new FakeStep("broken", "p") { Fail = true, Delay = TimeSpan.FromMilliseconds(100) };
+        var slow = new FakeStep("slow", "q") { Delay = TimeSpan.FromMilliseconds(800) };
+        var after = new FakeStep("after", "r");
+        var plan = Plan.Create([slow, broken, after], new ToolVersions());
+
+        var e = await Assert.ThrowsAsync<ImageBuilder.Common.ImageBuilderException>(() => new PlanRunner(cache, new PlainReporter(), cores: 2).RunAsync(plan));
+
+        Assert.StartsWith("step broken failed:", e.Message, StringComparison.Ordinal);
+        Assert.True(cache.Contains(plan[slow].Key));
+        Assert.False(cache.Contains(plan[broken].Key));
+        Assert.Equal(0, after.Runs);
+        Assert.Empty(Directory.GetDirectories(Path.Combine(cache.Root, ".tmp")));
+    }
+
+    [Fact]
+    public async Task A_cancelled_build_stops_every_running_step_and_caches_none_of_them()
+    {
+        using var dir = new TempDirectory();
+        var cache = new StepCache(dir.Combine("cache"));
+        var one = new FakeStep("one", "p") { Delay = TimeSpan.FromMinutes(5) };
+        var two = new FakeStep("two", "q") { Delay = TimeSpan.FromMinutes(5) };
+        var plan = Plan.Create([one, two], new ToolVersions());
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new PlanRunner(cache, new PlainReporter(), cores: 2).RunAsync(plan, cancel.Token));
+
+        Assert.True(watch.Elapsed < TimeSpan.FromMinutes(1), $"the steps were not stopped ({watch.Elapsed})");
+        Assert.Equal(1, one.Runs);
+        Assert.Equal(1, two.Runs);
+        Assert.All(plan.Steps, s => Assert.False(cache.Contains(s.Key)));
+        Assert.Empty(Directory.GetDirectories(Path.Combine(cache.Root, ".tmp")));
+    }
+
+    [Fact]
+    public async Task Two_steps_of_the_same_key_in_one_plan_are_made_once()
+    {
+        using var dir = new TempDirectory();
+        var one = new FakeStep("one", "same") { Delay = TimeSpan.FromMilliseconds(300) };
+        var two = new FakeStep("two", "same") { Delay = TimeSpan.FromMilliseconds(300) };
+
+        var outputs = await new PlanRunner(new StepCache(dir.Combine("cache")), new PlainReporter(), cores: 2).RunAsync(Plan.Create([one, two], new ToolVersions()));
+
+        Assert.Equal(1, one.Runs + two.Runs);
+        Assert.Equal(outputs["one"], outputs["two"]);
+    }
+
     [Fact]
     public void Guests_named_like_the_other_roots_and_folders_plan_with_their_own_ids_and_files()
     {
@@ -203,6 +303,12 @@ public sealed class PlanTests
 
         public TimeSpan Delay { get; init; }
 
+        public Intervals? Probe { get; init; }
+
+        public int CoresWanted { get; init; } = 1;
+
+        public override int Cores => CoresWanted;
+
         public override string Kind => "fake";
 
         public override string Description => "a fake step";
@@ -210,12 +316,42 @@ public sealed class PlanTests
         public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref runs);
+            using var running = Probe?.Enter(Id);
             await Task.Delay(Delay, cancellationToken);
             await File.WriteAllTextAsync(context.Output("result"), parameter, cancellationToken);
             if (Fail)
             {
                 throw new IOException("disk on fire");
             }
+        }
+    }
+
+    /// <summary>When each fake step ran, on one clock.</summary>
+    private sealed class Intervals
+    {
+        private readonly System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (TimeSpan Start, TimeSpan End)> spans = new(StringComparer.Ordinal);
+
+        public IDisposable Enter(string id)
+        {
+            var start = clock.Elapsed;
+            spans[id] = (start, TimeSpan.MaxValue);
+            return new Exit(() => spans[id] = (start, clock.Elapsed));
+        }
+
+        public TimeSpan StartOf(string id) => spans[id].Start;
+
+        public TimeSpan EndOf(string id) => spans[id].End;
+
+        public bool Overlap(string a, string b) => spans[a].Start < spans[b].End && spans[b].Start < spans[a].End;
+
+        public int MostAtOnce() => spans.Values.Max(s => spans.Values.Count(o => o.Start <= s.Start && s.Start < o.End));
+
+        public override string ToString() => string.Join(", ", spans.OrderBy(s => s.Value.Start).Select(s => $"{s.Key} {s.Value.Start.TotalMilliseconds:0}-{s.Value.End.TotalMilliseconds:0} ms"));
+
+        private sealed class Exit(Action exit) : IDisposable
+        {
+            public void Dispose() => exit();
         }
     }
 }
