@@ -23,7 +23,14 @@ public static class Program
 
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+            return await parse.InvokeAsync(new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+
+                // On Ctrl-C or SIGTERM the running steps kill their processes and unmount their build roots before the
+                // process ends (the default gives them 2 s).
+                ProcessTerminationTimeout = TimeSpan.FromSeconds(60),
+            }).ConfigureAwait(false);
         }
         catch (ImageBuilderException e)
         {

@@ -13,17 +13,22 @@ public static class Reporters
 }
 
 /// <summary>One line per event: for logs and CI.</summary>
-public sealed class PlainReporter : IBuildReporter
+public sealed class PlainReporter(TextWriter output) : IBuildReporter
 {
-    public void StepCached(PlannedStep step) => Console.WriteLine($"[cached] {step.Step.Id}: {step.Step.Description}");
+    public PlainReporter()
+        : this(Console.Out)
+    {
+    }
 
-    public void StepStarted(PlannedStep step) => Console.WriteLine($"[run]    {step.Step.Id}: {step.Step.Description}");
+    public void StepCached(PlannedStep step) => output.WriteLine($"[cached] {step.Step.Id}: {step.Step.Description}");
 
-    public void StepFinished(PlannedStep step, TimeSpan elapsed) => Console.WriteLine($"[done]   {step.Step.Id} in {elapsed.TotalSeconds:0.0} s");
+    public void StepStarted(PlannedStep step) => output.WriteLine($"[run]    {step.Step.Id}: {step.Step.Description}");
 
-    public void StepStopped(PlannedStep step) => Console.WriteLine($"[stop]   {step.Step.Id}");
+    public void StepFinished(PlannedStep step, TimeSpan elapsed) => output.WriteLine($"[done]   {step.Step.Id} in {elapsed.TotalSeconds:0.0} s");
 
-    public void Info(string message) => Console.WriteLine(message);
+    public void StepStopped(PlannedStep step) => output.WriteLine($"[stop]   {step.Step.Id}");
+
+    public void Info(string message) => output.WriteLine(message);
 
     public Task<T> RunAsync<T>(Func<Task<T>> work) => work();
 }
@@ -72,6 +77,11 @@ public sealed class LiveReporter : IBuildReporter
         lock (gate)
         {
             change();
+            if (running.Count == 0)
+            {
+                return; // between steps, or writing the image: Info says which
+            }
+
             status?.Status(running.Count == 1
                 ? $"{Markup.Escape(running[0].Step.Id)}: {Markup.Escape(running[0].Step.Description)}"
                 : string.Join("  ·  ", running.Select(r => Markup.Escape(r.Step.Id))));

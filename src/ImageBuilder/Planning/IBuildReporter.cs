@@ -9,7 +9,7 @@ public interface IBuildReporter
 
     void StepFinished(PlannedStep step, TimeSpan elapsed);
 
-    /// <summary>A started step ended without an entry: it failed, or another step's failure cancelled it.</summary>
+    /// <summary>A started step ended without an entry: it failed, or the build was cancelled.</summary>
     void StepStopped(PlannedStep step);
 
     void Info(string message);

@@ -41,25 +41,25 @@ public sealed class PlanRunner(StepCache cache, IBuildReporter reporter, int cor
             var finished = await Task.WhenAny(running.Keys).ConfigureAwait(false);
             var step = running[finished];
             running.Remove(finished);
-            if (finished.IsCompletedSuccessfully)
+            try
             {
-                outputs[step.Step.Id] = finished.Result;
+                outputs[step.Step.Id] = await finished.ConfigureAwait(false);
             }
-            else if (cancellationToken.IsCancellationRequested)
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
                 // Cancelled by the caller: every step stops; the cancellation is what is thrown.
             }
-            else if (failure is null)
+            catch (Exception e) when (failure is null)
             {
-                failure = ExceptionDispatchInfo.Capture(finished.Exception?.InnerException ?? new OperationCanceledException());
+                failure = ExceptionDispatchInfo.Capture(e);
                 if (running.Count > 0)
                 {
                     reporter.Info($"step {step.Step.Id} failed; waiting for the running step(s) to finish: {string.Join(", ", running.Values.Select(r => r.Step.Id))}");
                 }
             }
-            else
+            catch (Exception e)
             {
-                reporter.Info($"step {step.Step.Id} failed too: {finished.Exception?.InnerException?.Message}");
+                reporter.Info($"step {step.Step.Id} failed too: {e.Message}");
             }
         }
 
@@ -126,6 +126,19 @@ public sealed class PlanRunner(StepCache cache, IBuildReporter reporter, int cor
         try
         {
             await planned.Step.RunAsync(context, cancellationToken).ConfigureAwait(false);
+            var metadata = new
+            {
+                id = planned.Step.Id,
+                kind = planned.Step.Kind,
+                key = planned.Key,
+                description = planned.Step.Description,
+                parameters = planned.Step.Parameters,
+                tools = planned.ToolVersions,
+                seconds = Math.Round(watch.Elapsed.TotalSeconds, 3),
+            };
+            string final = cache.Commit(planned.Key, temporary, metadata);
+            reporter.StepFinished(planned, watch.Elapsed);
+            return final;
         }
         catch (Exception e)
         {
@@ -142,19 +155,5 @@ public sealed class PlanRunner(StepCache cache, IBuildReporter reporter, int cor
                 _ => new ImageBuilderException($"step {planned.Step.Id} failed: {e.Message} (log: {logFile})", e),
             };
         }
-
-        var metadata = new
-        {
-            id = planned.Step.Id,
-            kind = planned.Step.Kind,
-            key = planned.Key,
-            description = planned.Step.Description,
-            parameters = planned.Step.Parameters,
-            tools = planned.ToolVersions,
-            seconds = Math.Round(watch.Elapsed.TotalSeconds, 3),
-        };
-        string final = cache.Commit(planned.Key, temporary, metadata);
-        reporter.StepFinished(planned, watch.Elapsed);
-        return final;
     }
 }

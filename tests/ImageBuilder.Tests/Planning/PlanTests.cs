@@ -152,44 +152,45 @@ public sealed class PlanTests
     public async Task Independent_steps_run_at_once_while_their_cores_fit(int cores, int mostAtOnce)
     {
         using var dir = new TempDirectory();
-        var probe = new Intervals();
-        Step[] steps = [.. Enumerable.Range(0, 4).Select(i => new FakeStep($"s{i}", $"p{i}") { Delay = TimeSpan.FromMilliseconds(300), Probe = probe })];
+        var crowd = new Crowd(mostAtOnce);
+        Step[] steps = [.. Enumerable.Range(0, 4).Select(i => new FakeStep($"s{i}", $"p{i}") { Crowd = crowd, Delay = TimeSpan.FromMilliseconds(200) })];
 
         await new PlanRunner(new StepCache(dir.Combine("cache")), new PlainReporter(), cores).RunAsync(Plan.Create(steps, new ToolVersions()));
 
-        Assert.Equal(mostAtOnce, probe.MostAtOnce());
+        Assert.Equal(mostAtOnce, crowd.MostAtOnce);
     }
 
     [Fact]
     public async Task A_step_wanting_every_core_runs_alone_and_smaller_ones_run_beside_each_other()
     {
         using var dir = new TempDirectory();
-        var probe = new Intervals();
+        var crowd = new Crowd(2);
         Step[] steps =
         [
-            new FakeStep("a", "a") { Delay = TimeSpan.FromMilliseconds(300), Probe = probe },
-            new FakeStep("compile", "c") { Delay = TimeSpan.FromMilliseconds(300), Probe = probe, CoresWanted = 4 },
-            new FakeStep("b", "b") { Delay = TimeSpan.FromMilliseconds(300), Probe = probe },
+            new FakeStep("a", "a") { Crowd = crowd, Delay = TimeSpan.FromMilliseconds(200) },
+            new FakeStep("compile", "c") { Crowd = crowd, CoresWanted = 4 },
+            new FakeStep("b", "b") { Crowd = crowd, Delay = TimeSpan.FromMilliseconds(200) },
         ];
 
         await new PlanRunner(new StepCache(dir.Combine("cache")), new PlainReporter(), cores: 2).RunAsync(Plan.Create(steps, new ToolVersions()));
 
-        Assert.False(probe.Overlap("compile", "a") || probe.Overlap("compile", "b"), probe.ToString());
-        Assert.True(probe.Overlap("a", "b"), probe.ToString());
+        Assert.Equal(2, crowd.MostAtOnce);
+        Assert.Equal(["a", "b"], crowd.CompanyOf("b"));
+        Assert.Equal(["compile"], crowd.CompanyOf("compile"));
     }
 
     [Fact]
     public async Task A_step_starts_only_after_every_step_it_reads_has_finished()
     {
         using var dir = new TempDirectory();
-        var probe = new Intervals();
-        var first = new FakeStep("first", "1") { Delay = TimeSpan.FromMilliseconds(300), Probe = probe };
-        var other = new FakeStep("other", "2") { Delay = TimeSpan.FromMilliseconds(100), Probe = probe };
-        var last = new FakeStep("last", "3", first, other) { Probe = probe };
+        var crowd = new Crowd(2);
+        var first = new FakeStep("first", "1") { Crowd = crowd };
+        var other = new FakeStep("other", "2") { Crowd = crowd };
+        var last = new FakeStep("last", "3", first, other) { Crowd = crowd };
 
         var outputs = await new PlanRunner(new StepCache(dir.Combine("cache")), new PlainReporter(), cores: 4).RunAsync(Plan.Create([last], new ToolVersions()));
 
-        Assert.True(probe.StartOf("last") >= probe.EndOf("first") && probe.StartOf("last") >= probe.EndOf("other"), probe.ToString());
+        Assert.Equal(["last"], crowd.CompanyOf("last"));
         Assert.Equal("3", File.ReadAllText(Path.Combine(outputs["last"], "result")));
     }
 
@@ -198,8 +199,9 @@ public sealed class PlanTests
     {
         using var dir = new TempDirectory();
         var cache = new StepCache(dir.Combine("cache"));
-        var broken = new FakeStep("broken", "p") { Fail = true, Delay = TimeSpan.FromMilliseconds(100) };
-        var slow = new FakeStep("slow", "q") { Delay = TimeSpan.FromMilliseconds(800) };
+        var crowd = new Crowd(2);
+        var broken = new FakeStep("broken", "p") { Fail = true, Crowd = crowd };
+        var slow = new FakeStep("slow", "q") { Crowd = crowd, Delay = TimeSpan.FromMilliseconds(300) };
         var after = new FakeStep("after", "r");
         var plan = Plan.Create([slow, broken, after], new ToolVersions());
 
@@ -217,32 +219,37 @@ public sealed class PlanTests
     {
         using var dir = new TempDirectory();
         var cache = new StepCache(dir.Combine("cache"));
-        var one = new FakeStep("one", "p") { Delay = TimeSpan.FromMinutes(5) };
-        var two = new FakeStep("two", "q") { Delay = TimeSpan.FromMinutes(5) };
+        var crowd = new Crowd(2);
+        var one = new FakeStep("one", "p") { Crowd = crowd, Delay = TimeSpan.FromMinutes(5) };
+        var two = new FakeStep("two", "q") { Crowd = crowd, Delay = TimeSpan.FromMinutes(5) };
         var plan = Plan.Create([one, two], new ToolVersions());
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        using var cancel = new CancellationTokenSource();
         var watch = System.Diagnostics.Stopwatch.StartNew();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new PlanRunner(cache, new PlainReporter(), cores: 2).RunAsync(plan, cancel.Token));
+        var build = new PlanRunner(cache, new PlainReporter(), cores: 2).RunAsync(plan, cancel.Token);
+        await crowd.AllIn.WaitAsync(TimeSpan.FromSeconds(30));
+        await cancel.CancelAsync();
 
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => build);
         Assert.True(watch.Elapsed < TimeSpan.FromMinutes(1), $"the steps were not stopped ({watch.Elapsed})");
-        Assert.Equal(1, one.Runs);
-        Assert.Equal(1, two.Runs);
         Assert.All(plan.Steps, s => Assert.False(cache.Contains(s.Key)));
         Assert.Empty(Directory.GetDirectories(Path.Combine(cache.Root, ".tmp")));
     }
 
     [Fact]
-    public async Task Two_steps_of_the_same_key_in_one_plan_are_made_once()
+    public async Task Two_steps_of_the_same_key_in_one_plan_are_made_once_without_waiting_on_their_own_lock()
     {
         using var dir = new TempDirectory();
         var one = new FakeStep("one", "same") { Delay = TimeSpan.FromMilliseconds(300) };
         var two = new FakeStep("two", "same") { Delay = TimeSpan.FromMilliseconds(300) };
+        using var output = new StringWriter();
 
-        var outputs = await new PlanRunner(new StepCache(dir.Combine("cache")), new PlainReporter(), cores: 2).RunAsync(Plan.Create([one, two], new ToolVersions()));
+        var outputs = await new PlanRunner(new StepCache(dir.Combine("cache")), new PlainReporter(TextWriter.Synchronized(output)), cores: 2).RunAsync(Plan.Create([one, two], new ToolVersions()));
 
         Assert.Equal(1, one.Runs + two.Runs);
         Assert.Equal(outputs["one"], outputs["two"]);
+        Assert.Contains("[cached] two", output.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("waiting for another build", output.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -303,7 +310,7 @@ public sealed class PlanTests
 
         public TimeSpan Delay { get; init; }
 
-        public Intervals? Probe { get; init; }
+        public Crowd? Crowd { get; init; }
 
         public int CoresWanted { get; init; } = 1;
 
@@ -316,8 +323,20 @@ public sealed class PlanTests
         public override async Task RunAsync(StepContext context, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref runs);
-            using var running = Probe?.Enter(Id);
-            await Task.Delay(Delay, cancellationToken);
+            if (Crowd is not null)
+            {
+                await Crowd.EnterAsync(Id, cancellationToken);
+            }
+
+            try
+            {
+                await Task.Delay(Delay, cancellationToken);
+            }
+            finally
+            {
+                Crowd?.Leave(Id);
+            }
+
             await File.WriteAllTextAsync(context.Output("result"), parameter, cancellationToken);
             if (Fail)
             {
@@ -326,32 +345,64 @@ public sealed class PlanTests
         }
     }
 
-    /// <summary>When each fake step ran, on one clock.</summary>
-    private sealed class Intervals
+    /// <summary>
+    /// Steps that wait, once in, until <c>expected</c> of them are in at once (or a generous timeout passes), so that
+    /// which steps ran together depends on the runner only, not on how fast a loaded machine starts tasks.
+    /// </summary>
+    private sealed class Crowd(int expected)
     {
-        private readonly System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
-        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (TimeSpan Start, TimeSpan End)> spans = new(StringComparer.Ordinal);
+        private readonly Lock gate = new();
+        private readonly HashSet<string> inside = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, SortedSet<string>> company = new(StringComparer.Ordinal);
+        private readonly TaskCompletionSource allIn = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public IDisposable Enter(string id)
+        public int MostAtOnce { get; private set; }
+
+        public Task AllIn => allIn.Task;
+
+        /// <summary>Every step that was inside at some moment while <paramref name="id"/> was, itself included.</summary>
+        public IEnumerable<string> CompanyOf(string id)
         {
-            var start = clock.Elapsed;
-            spans[id] = (start, TimeSpan.MaxValue);
-            return new Exit(() => spans[id] = (start, clock.Elapsed));
+            lock (gate)
+            {
+                return [.. company[id]];
+            }
         }
 
-        public TimeSpan StartOf(string id) => spans[id].Start;
-
-        public TimeSpan EndOf(string id) => spans[id].End;
-
-        public bool Overlap(string a, string b) => spans[a].Start < spans[b].End && spans[b].Start < spans[a].End;
-
-        public int MostAtOnce() => spans.Values.Max(s => spans.Values.Count(o => o.Start <= s.Start && s.Start < o.End));
-
-        public override string ToString() => string.Join(", ", spans.OrderBy(s => s.Value.Start).Select(s => $"{s.Key} {s.Value.Start.TotalMilliseconds:0}-{s.Value.End.TotalMilliseconds:0} ms"));
-
-        private sealed class Exit(Action exit) : IDisposable
+        public async Task EnterAsync(string id, CancellationToken cancellationToken)
         {
-            public void Dispose() => exit();
+            lock (gate)
+            {
+                inside.Add(id);
+                company[id] = new SortedSet<string>(StringComparer.Ordinal);
+                foreach (string present in inside)
+                {
+                    company[present].UnionWith(inside);
+                }
+
+                MostAtOnce = Math.Max(MostAtOnce, inside.Count);
+                if (inside.Count >= expected)
+                {
+                    allIn.TrySetResult();
+                }
+            }
+
+            try
+            {
+                await allIn.Task.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                // Fewer steps than expected ran at once: the assertions on MostAtOnce and CompanyOf tell.
+            }
+        }
+
+        public void Leave(string id)
+        {
+            lock (gate)
+            {
+                inside.Remove(id);
+            }
         }
     }
 }
