@@ -33,16 +33,14 @@ for i in $(seq "$runs"); do
 done
 rm -rf "$work/cache"
 
+declare -A wall_median sum_median
 for mode in sequential parallel; do
-  w=$(tr " " "\n" <<< "${wall[$mode]}" | grep . | median)
-  s=$(tr " " "\n" <<< "${sum[$mode]}" | grep . | median)
-  printf '%-10s wall median %6.1f s (runs: %s)  sum of step times median %6.1f s (runs: %s)\n' "$mode" "$w" "${wall[$mode]% }" "$s" "${sum[$mode]% }"
-  declare "w_$mode=$w" "s_$mode=$s"
+  wall_median[$mode]=$(tr " " "\n" <<< "${wall[$mode]}" | grep . | median)
+  sum_median[$mode]=$(tr " " "\n" <<< "${sum[$mode]}" | grep . | median)
+  printf '%-10s wall median %6.1f s (runs: %s)  sum of step times median %6.1f s (runs: %s)\n' "$mode" "${wall_median[$mode]}" "${wall[$mode]% }" "${sum_median[$mode]}" "${sum[$mode]% }"
 done
-# shellcheck disable=SC2154 # set by declare above
-echo "parallel wall / sequential wall: $(echo "scale=2; $w_parallel / $w_sequential" | bc)"
-# shellcheck disable=SC2154
-echo "parallel wall / sum of the step times (sequential run): $(echo "scale=2; $w_parallel / $s_sequential" | bc)   (goal <= 0.65)"
+echo "parallel wall / sequential wall: $(echo "scale=2; ${wall_median[parallel]} / ${wall_median[sequential]}" | bc)"
+echo "parallel wall / sum of the step times (sequential run): $(echo "scale=2; ${wall_median[parallel]} / ${sum_median[sequential]}" | bc)   (goal <= 0.65)"
 if [ "$(printf '%s\n' "${shas[@]}" | sort -u | wc -l)" -ne 1 ]; then
   echo "the builds gave different images: ${shas[*]}" >&2
   exit 1

@@ -25,16 +25,15 @@ public static partial class Commands
         var output = new Option<string>("--output") { Description = "folder for NAME.iso and NAME.iso.sha256", DefaultValueFactory = _ => "out" };
         var cache = new Option<string>("--cache") { Description = "folder for cached step outputs", DefaultValueFactory = _ => "cache" };
         var cores = new Option<int>("--cores") { Description = "cores the steps running at once may use together (a compile counts its -j); 1 runs steps one after another", DefaultValueFactory = _ => Environment.ProcessorCount };
-        cores.Validators.Add(result =>
-        {
-            if (result.Tokens is [var token] && int.TryParse(token.Value, System.Globalization.CultureInfo.InvariantCulture, out int value) && value < 1)
-            {
-                result.AddError("--cores must be 1 or more");
-            }
-        });
         var command = new Command("build", "Build the image a recipe describes.") { recipe, output, cache, cores };
         command.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(cores) < 1)
+            {
+                Console.Error.WriteLine("error: --cores must be 1 or more");
+                return ExitCodes.UsageOrRecipe;
+            }
+
             if (RecipeArguments.Load(parse.GetValue(recipe)!) is not { } loaded)
             {
                 return ExitCodes.UsageOrRecipe;

@@ -78,8 +78,7 @@ public sealed class PlanRunner(StepCache cache, IBuildReporter reporter, int cor
                 && !running.Values.Any(r => r.Key == step.Key); // a step of the same key is being made: it will be cached
             if (ready && cache.Contains(step.Key))
             {
-                reporter.StepCached(step);
-                outputs[step.Step.Id] = cache.PathOf(step.Key);
+                outputs[step.Step.Id] = Reuse(step);
                 waiting.RemoveAt(i);
                 i = 0; // an earlier step may have been waiting for this one
                 continue;
@@ -106,13 +105,19 @@ public sealed class PlanRunner(StepCache cache, IBuildReporter reporter, int cor
         {
             if (cache.Contains(planned.Key))
             {
-                reporter.StepCached(planned);
-                return cache.PathOf(planned.Key);
+                return Reuse(planned);
             }
 
             cache.DiscardLeftovers(planned.Key);
             return await RunStepAsync(planned, outputs, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The cached entry of a step made before (or meanwhile, by another build).</summary>
+    private string Reuse(PlannedStep planned)
+    {
+        reporter.StepCached(planned);
+        return cache.PathOf(planned.Key);
     }
 
     private async Task<string> RunStepAsync(PlannedStep planned, IReadOnlyDictionary<string, string> outputs, CancellationToken cancellationToken)
