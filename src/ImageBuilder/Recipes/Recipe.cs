@@ -130,10 +130,11 @@ public sealed record HvmGuestSpec(string Name, int MemoryMiB, int Vcpus, bool Au
     : GuestSpec(Name, GuestType.Hvm, MemoryMiB, Vcpus, Autostart, Bridge, CommandLine, Packages, Overlays)
 {
     /// <summary>
-    /// The console is the first serial port (the interactive one, `xl console`); the second is logged by the Dom0 and
-    /// is last, so it is the guest's /dev/console, where boot messages and reports go.
+    /// The console is the one serial port, which is both `xl console` and the log the Dom0 reads (the device model
+    /// writes what the port sends to a file as well). One port for both: Linux's 8250 driver is the console of one
+    /// port only, so a second port named on the command line never becomes /dev/console.
     /// </summary>
-    public const string DefaultCommandLine = "console=ttyS0,115200 console=ttyS1,115200";
+    public const string DefaultCommandLine = "console=ttyS0,115200";
 
     public override string Root => $"bootable GPT disk ({Firmware.ToString().ToLowerInvariant()})";
 }

@@ -124,6 +124,6 @@ public sealed record XlGuestModel(string Name, string Type, int Memory, int Vcpu
 
     public string? Firmware { get; init; }
 
-    /// <summary>Where the Dom0 keeps an HVM guest's console (its second serial port), beside xenconsoled's logs of the others.</summary>
+    /// <summary>Where the Dom0 keeps an HVM guest's console (its serial port), beside xenconsoled's logs of the others.</summary>
     public string? ConsoleLog { get; init; }
 }
