@@ -10,7 +10,8 @@ public static class ImageBuilderCli
     public static ProcessResult Run(IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         string dll = System.IO.Path.Combine(AppContext.BaseDirectory, "imagebuilder.dll");
-        var spec = ProcessSpec.Of("dotnet", [dll, .. arguments]).In(Repository.Root).WithEnvironment("CI", "true");
+        var spec = ProcessSpec.Of("dotnet", [dll, .. arguments]).In(Repository.Root).WithEnvironment("CI", "true")
+            .WithEnvironment("PATH", Environment.GetEnvironmentVariable("PATH") ?? ProcessRunner.ToolPath); // the dotnet running these tests
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             spec = spec.WithEnvironment(name, value);
