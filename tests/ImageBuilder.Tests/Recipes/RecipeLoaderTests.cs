@@ -28,7 +28,7 @@ public sealed class RecipeLoaderTests
         Assert.Null(recipe.Hypervisor.Package);
         Assert.Equal("y", recipe.Hypervisor.Build!.Fragment.Options["CONFIG_SHADOW_PAGING"]);
         Assert.Equal("linux-image-amd64", recipe.Dom0.Kernel.Package);
-        Assert.Contains("dom0_mem=768M,max:768M", recipe.Hypervisor.CommandLine.Render(), StringComparison.Ordinal);
+        Assert.Contains("dom0_mem=1024M,max:1024M", recipe.Hypervisor.CommandLine.Render(), StringComparison.Ordinal);
         Assert.Equal(4, recipe.Boot.Entries.Length);
         Assert.Equal(BootEntryType.Linux, recipe.Boot.Entries[3].Type);
         Assert.Contains("xen-utils-4.17", recipe.Dom0.Rootfs!.Packages);
