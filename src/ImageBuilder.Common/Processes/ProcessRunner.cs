@@ -159,9 +159,11 @@ public static class ProcessRunner
     {
         string path = spec.Environment.GetValueOrDefault("PATH", ToolPath);
 
-        // Resolved here: Process.Start would search the calling process's PATH. A program not found keeps its name,
-        // and starting it fails with the usual message.
-        var info = new ProcessStartInfo(Resolve(spec.Program, path) ?? Path.Combine(path.Split(':')[0], spec.Program))
+        // Resolved here: Process.Start would search the calling process's PATH. A program not found is started as
+        // FIRST_PATH_FOLDER/NAME (or /NAME for an empty PATH), so that it fails with the usual message instead of
+        // being found on the caller's PATH.
+        string firstFolder = path.Split(':')[0];
+        var info = new ProcessStartInfo(Resolve(spec.Program, path) ?? Path.Combine(firstFolder.Length > 0 ? firstFolder : "/", spec.Program))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
