@@ -122,8 +122,8 @@ public sealed record BuildSteps(
     private static LiveSteps LiveStepsFor(Recipe recipe, ArchiveSource archive, RootfsSpec rootfs, Dom0KernelStep kernel, KernelModulesStep modules, InitramfsStep liveInitramfs, DebianPackagesStep initramfsPackages, XenToolsStep? tools)
     {
         // SSH is installed only to be used with keys; without keys it is not installed by us (and masked if asked for).
-        // HVM guests need a device model and its firmware in the Dom0.
-        var dom0Packages = rootfs.Packages.Concat(rootfs.AuthorizedKeys.IsEmpty ? [] : ["openssh-server"]).Concat(DeviceModelPackages(recipe.Guests));
+        // Disk guests need device-mapper's tool, HVM guests a device model and its firmware in the Dom0.
+        var dom0Packages = rootfs.Packages.Concat(rootfs.AuthorizedKeys.IsEmpty ? [] : ["openssh-server"]).Concat(DiskPackages(recipe.Guests)).Concat(DeviceModelPackages(recipe.Guests));
         var dom0Rootfs = new DebianRootfsStep("dom0", RootfsParameters.Of(archive, dom0Packages, recipe.Epoch), tools);
         var dom0Image = new Dom0ImageStep(dom0Rootfs, modules, new Dom0ImageParameters(rootfs.Hostname, rootfs.Presenter, rootfs.AuthorizedKeys, Inputs(rootfs.Overlays), recipe.Epoch), tools);
         if (recipe.Guests.IsEmpty)
@@ -166,6 +166,10 @@ public sealed record BuildSteps(
         var guestsImage = new GuestsImageStep(kernel, liveInitramfs, [.. guests.Select(g => g.Image)], parameters);
         return new LiveSteps(modules, tools, dom0Rootfs, dom0Image, guests.ToImmutable(), guestsImage, guestLoader);
     }
+
+    /// <summary>What the Dom0 needs to give guests writable disks: dmsetup, for the copy-on-write snapshot of each disk image.</summary>
+    public static IEnumerable<string> DiskPackages(IEnumerable<GuestSpec> guests) =>
+        guests.Any(g => g is DiskGuestSpec or HvmGuestSpec) ? ["dmsetup"] : [];
 
     /// <summary>What the Dom0 needs to run the recipe's HVM guests: Debian's Xen device model and each firmware they boot.</summary>
     public static IEnumerable<string> DeviceModelPackages(IEnumerable<GuestSpec> guests)
@@ -220,7 +224,8 @@ public sealed record BuildSteps(
                 Ramdisk = GuestsImageStep.SharedInitrd,
                 CommandLine = $"{guest.CommandLine} root=/dev/xvda",
                 Image = "/" + GuestsImageStep.ImagePath(guest.Name, GuestDiskStep.Image),
-                Disk = $"{GuestsImageStep.WritableDisks}/{guest.Name}.ext4",
+                Disk = GuestsImageStep.WritableDisk(guest.Name),
+                DiskChanges = GuestsImageStep.DiskChanges(guest.Name),
                 DiskDevice = "xvda",
             },
             HvmGuestSpec hvm => new XlGuestModel(guest.Name, guest.TypeName, guest.MemoryMiB, guest.Vcpus, guest.Autostart, guest.Bridge, mac)
@@ -229,7 +234,8 @@ public sealed record BuildSteps(
                 Firmware = hvm.Firmware.ToString().ToLowerInvariant(),
                 ConsoleLog = log,
                 Image = "/" + GuestsImageStep.ImagePath(guest.Name, HvmDiskStep.Image),
-                Disk = $"{GuestsImageStep.WritableDisks}/{guest.Name}.img",
+                Disk = GuestsImageStep.WritableDisk(guest.Name),
+                DiskChanges = GuestsImageStep.DiskChanges(guest.Name),
                 DiskDevice = "hda",
             },
             _ => throw new ArgumentException($"unknown kind of guest {guest.GetType().Name}", nameof(guest)),

@@ -77,7 +77,7 @@ public sealed class RenderedConfigTests
             Kernel = "/usr/lib/imagebuilder/kernel/vmlinuz",
             Ramdisk = "/usr/lib/imagebuilder/kernel/initrd.gz",
             CommandLine = commandLine,
-            Disk = "/var/lib/imagebuilder/guests/guest-1.ext4",
+            Disk = "/dev/mapper/imagebuilder-guest-1",
             DiskDevice = "xvda",
         };
         string cfg = dir.Write("guest-1.cfg", TemplateRenderer.Render(TemplateRenderer.Template(GuestsImageStep.Template), model, ConfigSyntax.Xl));
@@ -89,7 +89,7 @@ public sealed class RenderedConfigTests
         Assert.Contains("name=[guest-1]", lines);
         Assert.Contains("type=[pvh]", lines);
         Assert.Contains($"extra=[{commandLine}]", lines);
-        Assert.Contains("disk target=[/var/lib/imagebuilder/guests/guest-1.ext4] vdev=[xvda]", lines);
+        Assert.Contains("disk target=[/dev/mapper/imagebuilder-guest-1] vdev=[xvda]", lines);
         Assert.Contains("vif=[mac=00:16:3e:01:02:03, bridge=xenbr0]", lines);
     }
 }

@@ -103,7 +103,9 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
         Assert.True(fsck.ExitCode == 0, fsck.StandardOutput + fsck.StandardError);
         Assert.Contains("Debian GNU/Linux 12", osRelease, StringComparison.Ordinal);
         Assert.Contains("type = \"pv\"", config, StringComparison.Ordinal);
-        Assert.Contains("target=/var/lib/imagebuilder/guests/debian.ext4", config, StringComparison.Ordinal);
+        Assert.Contains("target=/dev/mapper/imagebuilder-debian", config, StringComparison.Ordinal);
+        Assert.Contains("debian\tpv\tyes\t/usr/lib/imagebuilder/guests/debian/disk.ext4\t/dev/mapper/imagebuilder-debian\t/var/lib/imagebuilder/guests/debian.cow\n",
+            File.ReadAllText(Path.Combine(into, "etc/imagebuilder/guests.tsv")), StringComparison.Ordinal);
         Assert.Contains("bridge=xenbr0", config, StringComparison.Ordinal);
         Assert.Contains("type = \"pvh\"", File.ReadAllText(Path.Combine(into, "etc/xen/imagebuilder/tiny-pvh.cfg")), StringComparison.Ordinal);
     }

@@ -61,9 +61,12 @@ public sealed class GuestKindTests
         Assert.Equal(["qemu-system-xen", "seabios"], BuildSteps.DeviceModelPackages(seabios.Guests));
         Assert.Equal(["qemu-system-xen", "ovmf"], BuildSteps.DeviceModelPackages(ovmf.Guests));
         Assert.Empty(BuildSteps.DeviceModelPackages(none.Guests));
+        Assert.Equal(["dmsetup"], BuildSteps.DiskPackages(none.Guests));
+        Assert.Empty(BuildSteps.DiskPackages(none.Guests.Where(g => g.Name != "debian")));
         var dom0 = BuildSteps.For(seabios, new ToolVersions()).Live!.Dom0Rootfs.Parameters.Packages;
         Assert.Contains("qemu-system-xen", dom0);
         Assert.Contains("xen-utils-4.17", dom0);
+        Assert.Contains("dmsetup", dom0);
     }
 
     [Fact]
@@ -78,6 +81,7 @@ public sealed class GuestKindTests
         Assert.Equal("seabios", config.Firmware);
         Assert.Equal("/var/log/xen/console/guest-hvm.log", config.ConsoleLog);
         Assert.Equal("/usr/lib/imagebuilder/guests/hvm/disk.img", config.Image);
-        Assert.Equal("/var/lib/imagebuilder/guests/hvm.img", config.Disk);
+        Assert.Equal("/dev/mapper/imagebuilder-hvm", config.Disk);
+        Assert.Equal("/var/lib/imagebuilder/guests/hvm.cow", config.DiskChanges);
     }
 }

@@ -3,10 +3,13 @@
 # (xl's on_reboot), and a guest is worth saving or migrating only once it has booted in its current life (before, it
 # is between two domains, in its firmware or in its early kernel, with no clock-watch to report its downtime).
 
+# Where xenconsoled keeps the guests' consoles (XENCONSOLED_TRACE=guest; /etc/default/xen, xencommons).
+consoles=/var/log/xen/console
+
 # GUEST's console logs: a migrated guest arrives as NAME--incoming, in a log of its own.
 console_logs() {
     local file
-    for file in "/var/log/xen/console/guest-$1.log" "/var/log/xen/console/guest-$1--incoming.log"; do
+    for file in "$consoles/guest-$1.log" "$consoles/guest-$1--incoming.log"; do
         [ -e "$file" ] && echo "$file"
     done
 }
@@ -30,9 +33,10 @@ mark_up() {
 # Whether GUEST has booted in its current life: every restart since it was marked up (or since it was created) was
 # followed by a boot. A life that crashed before it booted counts no boot, which is why the count starts at mark_up.
 is_up() {
-    local booted=0 restarted=0
+    local booted=0 restarted=0 now
     [ -r "/run/imagebuilder/lives/$1" ] && read -r booted restarted < "/run/imagebuilder/lives/$1"
-    [ $(($(boots "$1") - booted)) -ge $(($(restarts "$1") - restarted)) ] && [ "$(boots "$1")" -gt 0 ]
+    now=$(boots "$1")
+    [ $((now - booted)) -ge $(($(restarts "$1") - restarted)) ] && [ "$now" -gt 0 ]
 }
 
 # Whether GUEST's clock-watch has its first reading in its latest boot: of its boot line and clock-watch's
