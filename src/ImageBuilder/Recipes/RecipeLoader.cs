@@ -90,6 +90,15 @@ public static partial class RecipeLoader
             root.Sink.Error(demoNode, "demo: the demo saves and migrates a guest; declare an autostart guest of type pv");
         }
 
+        if (hypervisor?.CommandLine.ValueOf("dom0_mem") is { } dom0Mem && guests.Length > 0 && Dom0Memory.GrantedMiB(dom0Mem) is { } granted)
+        {
+            var need = Dom0Memory.For(guests, demo);
+            if (granted < need.TotalMiB)
+            {
+                root.Sink.Error(Child(root.NodeOf("hypervisor")!, "command_line", "dom0_mem"), $"hypervisor.command_line.dom0_mem: '{dom0Mem}' gives the Dom0 at most {granted} MiB; with this recipe's guests it needs {need.TotalMiB} MiB: {need.Explain()}");
+            }
+        }
+
         if (name is null || label is null || archive is null || hypervisor is null || dom0 is null || boot is null)
         {
             return null;
@@ -554,6 +563,22 @@ public static partial class RecipeLoader
         }
 
         return new XenCommandLine(options.ToImmutable(), extra);
+    }
+
+    /// <summary>The node at PATH below NODE, or the deepest one found (read again after its section was read).</summary>
+    private static YamlNode Child(YamlNode node, params string[] path)
+    {
+        foreach (string key in path)
+        {
+            if (node is not YamlMappingNode mapping || !mapping.Children.TryGetValue(new YamlScalarNode(key), out var child))
+            {
+                break;
+            }
+
+            node = child;
+        }
+
+        return node;
     }
 
     private static string? CheckPackage(string value) =>

@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace ImageBuilder.Recipes;
+
+/// <summary>
+/// What a live Dom0 must hold in its RAM for a recipe's guests, besides the guests' own memory (which Xen gives
+/// them): the live system (its tmpfs root, xenstored, xenconsoled, xl and the page cache of what runs from the
+/// squashfs), one device model (qemu-system-i386) per HVM guest, and, when the recipe runs the demo, the save file of
+/// the largest guest, which `xl save` writes to the Dom0's tmpfs. Measured on the demo's Dom0 under QEMU with every
+/// guest running (README: "Dom0 memory").
+/// </summary>
+public sealed partial record Dom0Memory(int LiveSystemMiB, int DeviceModelsMiB, GuestSpec? LargestSaved)
+{
+    /// <summary>
+    /// The live system: with every demo guest running, 148 MiB used (the device model's 31 MiB included) and 40 MiB of
+    /// tmpfs, 188 MiB; about as much again for the page cache of the programs it runs from the squashfs.
+    /// </summary>
+    public const int LiveSystem = 384;
+
+    /// <summary>One HVM guest's device model: 31 MiB resident for the demo's 128 MiB guest after its migration; twice that.</summary>
+    public const int DeviceModel = 64;
+
+    public int SaveMiB => LargestSaved?.MemoryMiB ?? 0;
+
+    public int TotalMiB => LiveSystemMiB + DeviceModelsMiB + SaveMiB;
+
+    public static Dom0Memory For(IReadOnlyCollection<GuestSpec> guests, DemoMode demo)
+    {
+        ArgumentNullException.ThrowIfNull(guests);
+        var largest = demo == DemoMode.Off ? null : guests.OrderByDescending(g => g.MemoryMiB).FirstOrDefault();
+        return new Dom0Memory(LiveSystem, DeviceModel * guests.Count(g => g is HvmGuestSpec), largest);
+    }
+
+    /// <summary>
+    /// The most memory Xen gives the Dom0 for a dom0_mem value (docs/misc/xen-command-line.pandoc: a list of
+    /// &lt;size&gt;, min:&lt;size&gt; and max:&lt;size&gt;, sizes in KiB unless suffixed), in MiB; null when it depends on the
+    /// machine (a percentage, a negative size meaning all but that, or a minimum only).
+    /// </summary>
+    public static long? GrantedMiB(string dom0Mem)
+    {
+        ArgumentNullException.ThrowIfNull(dom0Mem);
+        long? amount = null, max = null;
+        foreach (string part in dom0Mem.Split(','))
+        {
+            if (part.StartsWith("min:", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            bool isMax = part.StartsWith("max:", StringComparison.Ordinal);
+            if (Bytes(isMax ? part[4..] : part) is not { } bytes)
+            {
+                return null;
+            }
+
+            if (isMax)
+            {
+                max = bytes;
+            }
+            else
+            {
+                amount = bytes;
+            }
+        }
+
+        long? granted = amount is { } a && max is { } m ? Math.Min(a, m) : amount ?? max;
+        return granted / (1024 * 1024);
+    }
+
+    /// <summary>Why the Dom0 needs <see cref="TotalMiB"/>, for the recipe error.</summary>
+    public string Explain()
+    {
+        var parts = new List<string> { $"{LiveSystemMiB} MiB for the live system" };
+        if (DeviceModelsMiB > 0)
+        {
+            parts.Add($"{DeviceModelsMiB} MiB for the device models of its HVM guests ({DeviceModel} MiB each)");
+        }
+
+        if (LargestSaved is not null)
+        {
+            parts.Add($"{SaveMiB} MiB for the demo's save of its largest guest ({LargestSaved.Name}) to the Dom0's RAM");
+        }
+
+        return string.Join(", ", parts);
+    }
+
+    private static long? Bytes(string size)
+    {
+        var match = SizePattern().Match(size);
+        if (!match.Success)
+        {
+            return null;
+        }
+
+        long number = long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        int shift = match.Groups[2].Value.ToUpperInvariant() switch
+        {
+            "B" => 0,
+            "M" => 20,
+            "G" => 30,
+            "T" => 40,
+            _ => 10,
+        };
+        return number > (long.MaxValue >> shift) ? long.MaxValue : number << shift;
+    }
+
+    [GeneratedRegex(@"^(\d{1,18})([bBkKmMgGtT]?)$")]
+    private static partial Regex SizePattern();
+}
