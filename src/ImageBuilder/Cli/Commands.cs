@@ -82,12 +82,13 @@ public static partial class Commands
         var media = new Option<BootMedia>("--media") { Description = "cd or usb (raw disk on a USB controller)", DefaultValueFactory = _ => BootMedia.Cd };
         var timeout = new Option<int>("--timeout") { Description = "seconds to wait for every expected text", DefaultValueFactory = _ => 180 };
         var expect = new Option<string[]>("--expect") { Description = "text that must appear on the serial console (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var failOn = new Option<string[]>("--fail-on") { Description = "text that fails the boot at once when it appears, such as IMAGEBUILDER-DEMO-FAILED (repeatable)", AllowMultipleArgumentsPerToken = false };
         var memory = new Option<int>("--memory") { Description = "guest memory in MiB", DefaultValueFactory = _ => 2048 };
         var cpu = new Option<string>("--cpu") { Description = $"QEMU CPU model (default {QemuCommand.DefaultCpu}: AMD-V with nested paging, for PVH and HVM guests; qemu64,-svm masks it)", DefaultValueFactory = _ => QemuCommand.DefaultCpu };
         var cpus = new Option<int>("--cpus") { Description = "virtual CPUs (TCG runs one host thread per CPU)", DefaultValueFactory = _ => 2 };
         var log = new Option<string?>("--log") { Description = "serial console log file (default: out/boot-<image>-<firmware>-<media>.log)" };
         var timeline = new Option<bool>("--timeline") { Description = "print when each boot phase was reached (GRUB, Xen, kernel, live medium, systemd, Dom0 ready, each guest, demo done)" };
-        var command = new Command("boot", "Boot an image in QEMU (TCG) and wait for texts on the serial console.") { image, firmware, media, timeout, expect, memory, cpus, cpu, log, timeline };
+        var command = new Command("boot", "Boot an image in QEMU (TCG) and wait for texts on the serial console.") { image, firmware, media, timeout, expect, failOn, memory, cpus, cpu, log, timeline };
         command.SetAction(async (parse, ct) =>
         {
             string path = parse.GetValue(image)!;
@@ -113,7 +114,7 @@ public static partial class Commands
             }
 
             string logFile = parse.GetValue(log) ?? Path.Combine("out", $"boot-{Path.GetFileNameWithoutExtension(path)}-{fw.ToString().ToLowerInvariant()}-{md.ToString().ToLowerInvariant()}.log");
-            var options = new BootOptions(path, fw, md, TimeSpan.FromSeconds(seconds), [.. parse.GetValue(expect) ?? []], parse.GetValue(memory), logFile) { Cpus = parse.GetValue(cpus), CpuModel = model };
+            var options = new BootOptions(path, fw, md, TimeSpan.FromSeconds(seconds), [.. parse.GetValue(expect) ?? []], parse.GetValue(memory), logFile) { Cpus = parse.GetValue(cpus), CpuModel = model, FailOn = [.. parse.GetValue(failOn) ?? []] };
             Console.WriteLine($"booting {path} ({fw}, {md}); serial log: {Path.GetFullPath(logFile)}");
             var outcome = await BootRunner.RunAsync(options, ct).ConfigureAwait(false);
             foreach (var seen in outcome.Seen)

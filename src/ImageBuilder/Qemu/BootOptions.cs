@@ -25,6 +25,9 @@ public sealed record BootOptions(
 {
     public int Cpus { get; init; } = 2;
 
+    /// <summary>Texts that end the boot as failed as soon as the serial console shows one (a failure the image reports).</summary>
+    public ImmutableArray<string> FailOn { get; init; } = [];
+
     /// <summary>QEMU's CPU model: AMD-V with nested paging by default, so Xen runs PVH and HVM guests with HAP.</summary>
     public string CpuModel { get; init; } = QemuCommand.DefaultCpu;
 }

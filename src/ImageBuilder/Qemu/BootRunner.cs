@@ -41,7 +41,7 @@ public static class BootRunner
 
         try
         {
-            return await WatchAsync(QemuCommand.For(options, vars), options.Expect, options.Timeout, options.LogFile, cancellationToken).ConfigureAwait(false);
+            return await WatchAsync(QemuCommand.For(options, vars), options.Expect, options.Timeout, options.LogFile, options.FailOn, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -52,8 +52,11 @@ public static class BootRunner
         }
     }
 
-    /// <summary>Runs any VM command whose serial console is on stdout and watches it for <paramref name="expect"/>.</summary>
-    public static async Task<BootOutcome> WatchAsync(ProcessSpec spec, IEnumerable<string> expect, TimeSpan timeout, string logFile, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs any VM command whose serial console is on stdout and watches it for <paramref name="expect"/>, stopping it
+    /// early, as failed, when a text of <paramref name="failOn"/> appears.
+    /// </summary>
+    public static async Task<BootOutcome> WatchAsync(ProcessSpec spec, IEnumerable<string> expect, TimeSpan timeout, string logFile, IEnumerable<string>? failOn = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logFile))!);
@@ -65,13 +68,15 @@ public static class BootRunner
         var watch = Stopwatch.StartNew();
         var console = new StringBuilder();
         var pending = expect.Distinct(StringComparer.Ordinal).ToList();
-        int longest = pending.Count == 0 ? 0 : pending.Max(m => m.Length);
+        var failures = (failOn ?? []).Where(m => m.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        int longest = pending.Concat(failures).Select(m => m.Length).DefaultIfEmpty(0).Max();
         var timeline = new BootTimeline();
         var seen = new List<MarkerSeen>();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         var buffer = new byte[8192];
         string reason = "every expected text appeared";
+        bool failed = false;
         var output = process.StandardOutput.BaseStream;
         try
         {
@@ -101,6 +106,13 @@ public static class BootRunner
                     pending.Remove(marker);
                     seen.Add(new MarkerSeen(marker, at));
                 }
+
+                if (failures.FirstOrDefault(m => text.Contains(m, StringComparison.Ordinal)) is { } failure)
+                {
+                    reason = $"the console showed '{failure}' after {at.TotalSeconds:0} s";
+                    failed = true;
+                    break;
+                }
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -124,7 +136,7 @@ public static class BootRunner
 
         string tail = ProcessRunner.Tail(StripControl(console.ToString()) + (errors.Length > 0 ? "\n" + errors : string.Empty), 30);
         timeline.Complete(watch.Elapsed);
-        return new BootOutcome(pending.Count == 0, seen, pending, reason, logFile, tail) { Timeline = timeline.Entries };
+        return new BootOutcome(pending.Count == 0 && !failed, seen, pending, reason, logFile, tail) { Timeline = timeline.Entries };
     }
 
     /// <summary>Firmware and GRUB draw with escape sequences; the tail shown to a person is plain text.</summary>

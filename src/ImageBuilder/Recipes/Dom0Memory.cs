@@ -8,7 +8,7 @@ namespace ImageBuilder.Recipes;
 /// them): the live system (its tmpfs root, xenstored, xenconsoled, xl and the page cache of what runs from the
 /// squashfs), one device model (qemu-system-i386) per HVM guest, and, when the recipe runs the demo, the save file of
 /// the largest guest, which `xl save` writes to the Dom0's tmpfs. Measured on the demo's Dom0 under QEMU with every
-/// guest running (README: "Dom0 memory").
+/// guest running (README, the recipe reference's hypervisor.command_line).
 /// </summary>
 public sealed partial record Dom0Memory(int LiveSystemMiB, int DeviceModelsMiB, GuestSpec? LargestSaved)
 {
@@ -33,38 +33,41 @@ public sealed partial record Dom0Memory(int LiveSystemMiB, int DeviceModelsMiB, 
     }
 
     /// <summary>
-    /// The most memory Xen gives the Dom0 for a dom0_mem value (docs/misc/xen-command-line.pandoc: a list of
-    /// &lt;size&gt;, min:&lt;size&gt; and max:&lt;size&gt;, sizes in KiB unless suffixed), in MiB; null when it depends on the
-    /// machine (a percentage, a negative size meaning all but that, or a minimum only).
+    /// The most memory Xen gives the Dom0 for a dom0_mem value, in MiB, as docs/misc/xen-command-line.pandoc and
+    /// xen/arch/x86/dom0_build.c have it: a list of &lt;size&gt;, min:&lt;size&gt; and max:&lt;size&gt; (KiB unless suffixed; a
+    /// size of 0 is no size); the amount is raised to the minimum, then capped by the maximum. Null when it depends on
+    /// the machine: a percentage, a negative size (all but that), or no amount and no maximum (all memory but a reserve).
     /// </summary>
     public static long? GrantedMiB(string dom0Mem)
     {
         ArgumentNullException.ThrowIfNull(dom0Mem);
-        long? amount = null, max = null;
+        long? amount = null, min = null, max = null;
         foreach (string part in dom0Mem.Split(','))
         {
-            if (part.StartsWith("min:", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            bool isMax = part.StartsWith("max:", StringComparison.Ordinal);
-            if (Bytes(isMax ? part[4..] : part) is not { } bytes)
+            string prefix = part.StartsWith("min:", StringComparison.Ordinal) || part.StartsWith("max:", StringComparison.Ordinal) ? part[..4] : string.Empty;
+            if (Bytes(part[prefix.Length..]) is not { } bytes)
             {
                 return null;
             }
 
-            if (isMax)
+            // Xen counts pages: less than one is no size at all.
+            long? size = bytes < 4096 ? null : bytes;
+            switch (prefix)
             {
-                max = bytes;
-            }
-            else
-            {
-                amount = bytes;
+                case "min:":
+                    min = size;
+                    break;
+                case "max:":
+                    max = size;
+                    break;
+                default:
+                    amount = size;
+                    break;
             }
         }
 
-        long? granted = amount is { } a && max is { } m ? Math.Min(a, m) : amount ?? max;
+        long? granted = amount is { } a ? Math.Max(a, min ?? 0) : null;
+        granted = granted is { } g && max is { } m ? Math.Min(g, m) : granted ?? max;
         return granted / (1024 * 1024);
     }
 

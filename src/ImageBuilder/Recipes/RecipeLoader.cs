@@ -90,13 +90,9 @@ public static partial class RecipeLoader
             root.Sink.Error(demoNode, "demo: the demo saves and migrates a guest; declare an autostart guest of type pv");
         }
 
-        if (hypervisor?.CommandLine.ValueOf("dom0_mem") is { } dom0Mem && guests.Length > 0 && Dom0Memory.GrantedMiB(dom0Mem) is { } granted)
+        if (hypervisor is not null && boot is not null && guests.Length > 0)
         {
-            var need = Dom0Memory.For(guests, demo);
-            if (granted < need.TotalMiB)
-            {
-                root.Sink.Error(Child(root.NodeOf("hypervisor")!, "command_line", "dom0_mem"), $"hypervisor.command_line.dom0_mem: '{dom0Mem}' gives the Dom0 at most {granted} MiB; with this recipe's guests it needs {need.TotalMiB} MiB: {need.Explain()}");
-            }
+            CheckDom0Memory(root, hypervisor, boot, Dom0Memory.For(guests, demo));
         }
 
         if (name is null || label is null || archive is null || hypervisor is null || dom0 is null || boot is null)
@@ -563,6 +559,26 @@ public static partial class RecipeLoader
         }
 
         return new XenCommandLine(options.ToImmutable(), extra);
+    }
+
+    /// <summary>The Dom0 memory of the hypervisor's command line and of each Xen entry that sets its own must hold NEED.</summary>
+    private static void CheckDom0Memory(YamlMappingReader root, HypervisorSpec hypervisor, BootSpec boot, Dom0Memory need)
+    {
+        void Check(string? value, YamlNode node, string key)
+        {
+            if (value is not null && Dom0Memory.GrantedMiB(value) is { } granted && granted < need.TotalMiB)
+            {
+                root.Sink.Error(node, $"{key}: '{value}' gives the Dom0 at most {granted} MiB; with this recipe's guests it needs {need.TotalMiB} MiB: {need.Explain()}");
+            }
+        }
+
+        Check(hypervisor.CommandLine.ValueOf("dom0_mem"), Child(root.NodeOf("hypervisor")!, "command_line", "dom0_mem"), "hypervisor.command_line.dom0_mem");
+        var bootNode = root.NodeOf("boot")!;
+        var entryNodes = Child(bootNode, "entries") is YamlSequenceNode sequence && sequence.Children.Count == boot.Entries.Length ? sequence.Children : null;
+        foreach (var (entry, index) in boot.Entries.Select((e, i) => (e, i)).Where(x => x.e.Type == BootEntryType.Xen))
+        {
+            Check(entry.XenOptions.ValueOf("dom0_mem"), entryNodes is null ? bootNode : Child(entryNodes[index], "xen_options", "dom0_mem"), "boot.entries[].xen_options.dom0_mem");
+        }
     }
 
     /// <summary>The node at PATH below NODE, or the deepest one found (read again after its section was read).</summary>

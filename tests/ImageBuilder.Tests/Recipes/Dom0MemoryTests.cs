@@ -6,7 +6,10 @@ namespace ImageBuilder.Tests.Recipes;
 /// <summary>A Dom0 given too little memory for its guests is a recipe error where dom0_mem is written.</summary>
 public sealed class Dom0MemoryTests
 {
-    /// <summary>Expectations from docs/misc/xen-command-line.pandoc: sizes in KiB without a suffix; max overrides.</summary>
+    /// <summary>
+    /// Expectations from docs/misc/xen-command-line.pandoc and dom0_build.c: sizes in KiB without a suffix, 0 is no size,
+    /// the amount is raised to min and capped by max, without an amount the Dom0 gets all memory but a reserve.
+    /// </summary>
     [Theory]
     [InlineData("1024M,max:1024M", 1024L)]
     [InlineData("512M,max:1G", 512L)]
@@ -16,6 +19,10 @@ public sealed class Dom0MemoryTests
     [InlineData("1048576k", 1024L)]
     [InlineData("1t", 1048576L)]
     [InlineData("min:512M,max:768M", 768L)]
+    [InlineData("256M,min:1G", 1024L)]
+    [InlineData("256M,min:1G,max:768M", 768L)]
+    [InlineData("0,max:768M", 768L)]
+    [InlineData("0", null)]
     [InlineData("min:512M", null)]
     [InlineData("50%", null)]
     [InlineData("1G+25%", null)]
@@ -40,7 +47,19 @@ public sealed class Dom0MemoryTests
     }
 
     [Fact]
-    public void The_demo_fits_in_the_768M_that_ran_out_when_guest_disks_were_copied_into_the_dom0()
+    public void An_entry_that_sets_too_little_is_refused_at_its_own_dom0_mem()
+    {
+        using var dir = new TempDirectory();
+        string recipe = RecipeVariant.Write(dir, Repository.PathOf("recipes/xen-demo.yaml"), "entry.yaml", ("      xen_options: { console: com1 }", "      xen_options: { console: com1, dom0_mem: 256M }"));
+
+        var diagnostic = Assert.Single(RecipeLoader.Load(recipe).Diagnostics);
+
+        Assert.StartsWith("boot.entries[].xen_options.dom0_mem: '256M' gives the Dom0 at most 256 MiB;", diagnostic.Message, StringComparison.Ordinal);
+        Assert.Contains("dom0_mem: 256M", File.ReadAllLines(recipe)[diagnostic.Line - 1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_dom0_mem_that_holds_the_needs_is_accepted()
     {
         using var dir = new TempDirectory();
         string recipe = RecipeVariant.Write(dir, Repository.PathOf("recipes/xen-demo.yaml"), "768.yaml", ("dom0_mem: 1024M,max:1024M", "dom0_mem: 768M,max:768M"));

@@ -63,6 +63,7 @@ public sealed class GuestKindTests
         Assert.Empty(BuildSteps.DeviceModelPackages(none.Guests));
         Assert.Equal(["dmsetup"], BuildSteps.DiskPackages(none.Guests));
         Assert.Empty(BuildSteps.DiskPackages(none.Guests.Where(g => g.Name != "debian")));
+        Assert.Equal(["dmsetup"], BuildSteps.DiskPackages(seabios.Guests.Where(g => g is HvmGuestSpec)));
         var dom0 = BuildSteps.For(seabios, new ToolVersions()).Live!.Dom0Rootfs.Parameters.Packages;
         Assert.Contains("qemu-system-xen", dom0);
         Assert.Contains("xen-utils-4.17", dom0);
