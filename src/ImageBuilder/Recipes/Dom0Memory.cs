@@ -34,9 +34,10 @@ public sealed partial record Dom0Memory(int LiveSystemMiB, int DeviceModelsMiB, 
 
     /// <summary>
     /// The most memory Xen gives the Dom0 for a dom0_mem value, in MiB, as docs/misc/xen-command-line.pandoc and
-    /// xen/arch/x86/dom0_build.c have it: a list of &lt;size&gt;, min:&lt;size&gt; and max:&lt;size&gt; (KiB unless suffixed; a
-    /// size of 0 is no size); the amount is raised to the minimum, then capped by the maximum. Null when it depends on
-    /// the machine: a percentage, a negative size (all but that), or no amount and no maximum (all memory but a reserve).
+    /// xen/arch/x86/dom0_build.c have it: a list of &lt;size&gt;, min:&lt;size&gt; and max:&lt;size&gt; (KiB unless suffixed;
+    /// an amount or minimum of 0 is none); the amount is raised to the minimum, then capped by the maximum. Null when
+    /// it depends on the machine: a percentage, a negative size (all but that), or no amount and no maximum (all
+    /// memory but a reserve).
     /// </summary>
     public static long? GrantedMiB(string dom0Mem)
     {
@@ -50,8 +51,8 @@ public sealed partial record Dom0Memory(int LiveSystemMiB, int DeviceModelsMiB, 
                 return null;
             }
 
-            // Xen counts pages: less than one is no size at all.
-            long? size = bytes < 4096 ? null : bytes;
+            // Xen counts pages: an amount or minimum of less than one is no size at all (a maximum of 0 is 0).
+            long? size = bytes < 4096 && prefix != "max:" ? null : bytes;
             switch (prefix)
             {
                 case "min:":

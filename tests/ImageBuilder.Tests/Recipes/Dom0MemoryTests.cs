@@ -23,6 +23,7 @@ public sealed class Dom0MemoryTests
     [InlineData("256M,min:1G,max:768M", 768L)]
     [InlineData("0,max:768M", 768L)]
     [InlineData("0", null)]
+    [InlineData("1G,max:0", 0L)]
     [InlineData("min:512M", null)]
     [InlineData("50%", null)]
     [InlineData("1G+25%", null)]
