@@ -33,30 +33,21 @@ public sealed class Dom0MemoryTests
         Assert.Equal(mib, Dom0Memory.GrantedMiB(dom0Mem));
     }
 
-    [Fact]
-    public void Too_little_for_the_guests_is_refused_at_dom0_mem_naming_what_needs_it()
+    /// <summary>The hypervisor's dom0_mem, and an entry's own, each refused at its line, naming what needs the memory.</summary>
+    [Theory]
+    [InlineData("    dom0_mem: 1024M,max:1024M", "    dom0_mem: 512M,max:512M", "hypervisor.command_line.dom0_mem: '512M,max:512M' gives the Dom0 at most 512 MiB; with this recipe's guests it needs ")]
+    [InlineData("      xen_options: { console: com1 }", "      xen_options: { console: com1, dom0_mem: 256M }", "boot.entries[].xen_options.dom0_mem: '256M' gives the Dom0 at most 256 MiB;")]
+    public void Too_little_for_the_guests_is_refused_where_it_is_written_naming_what_needs_it(string line, string smaller, string expected)
     {
         using var dir = new TempDirectory();
-        string recipe = RecipeVariant.Write(dir, Repository.PathOf("recipes/xen-demo.yaml"), "small.yaml", ("dom0_mem: 1024M,max:1024M", "dom0_mem: 512M,max:512M"));
+        string recipe = RecipeVariant.Write(dir, Repository.PathOf("recipes/xen-demo.yaml"), "small.yaml", (line, smaller));
 
         var diagnostic = Assert.Single(RecipeLoader.Load(recipe).Diagnostics);
 
-        Assert.StartsWith("hypervisor.command_line.dom0_mem: '512M,max:512M' gives the Dom0 at most 512 MiB; with this recipe's guests it needs ", diagnostic.Message, StringComparison.Ordinal);
+        Assert.StartsWith(expected, diagnostic.Message, StringComparison.Ordinal);
         Assert.Contains("device models of its HVM guests", diagnostic.Message, StringComparison.Ordinal);
         Assert.Contains("largest guest (debian)", diagnostic.Message, StringComparison.Ordinal);
-        Assert.Equal("    dom0_mem: 512M,max:512M", File.ReadAllLines(recipe)[diagnostic.Line - 1]);
-    }
-
-    [Fact]
-    public void An_entry_that_sets_too_little_is_refused_at_its_own_dom0_mem()
-    {
-        using var dir = new TempDirectory();
-        string recipe = RecipeVariant.Write(dir, Repository.PathOf("recipes/xen-demo.yaml"), "entry.yaml", ("      xen_options: { console: com1 }", "      xen_options: { console: com1, dom0_mem: 256M }"));
-
-        var diagnostic = Assert.Single(RecipeLoader.Load(recipe).Diagnostics);
-
-        Assert.StartsWith("boot.entries[].xen_options.dom0_mem: '256M' gives the Dom0 at most 256 MiB;", diagnostic.Message, StringComparison.Ordinal);
-        Assert.Contains("dom0_mem: 256M", File.ReadAllLines(recipe)[diagnostic.Line - 1], StringComparison.Ordinal);
+        Assert.Equal(smaller, File.ReadAllLines(recipe)[diagnostic.Line - 1]);
     }
 
     [Fact]

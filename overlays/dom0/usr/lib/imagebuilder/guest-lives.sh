@@ -6,10 +6,13 @@
 # Where xenconsoled keeps the guests' consoles (XENCONSOLED_TRACE=guest; /etc/default/xen, xencommons).
 consoles=/var/log/xen/console
 
+# The console log of the domain named NAME, whether it exists or not.
+console_log() { echo "$consoles/guest-$1.log"; }
+
 # GUEST's console logs: a migrated guest arrives as NAME--incoming, in a log of its own.
 console_logs() {
     local file
-    for file in "$consoles/guest-$1.log" "$consoles/guest-$1--incoming.log"; do
+    for file in "$(console_log "$1")" "$(console_log "$1--incoming")"; do
         [ -e "$file" ] && echo "$file"
     done
 }
