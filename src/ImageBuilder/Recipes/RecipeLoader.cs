@@ -561,23 +561,39 @@ public static partial class RecipeLoader
         return new XenCommandLine(options.ToImmutable(), extra);
     }
 
-    /// <summary>The Dom0 memory of the hypervisor's command line and of each Xen entry that sets its own must hold NEED.</summary>
+    /// <summary>
+    /// The Dom0 memory each Xen entry boots with must hold NEED. Xen reads every dom0_mem= on its command line in
+    /// order, each one setting only the amount, min: or max: it names (parse_dom0_mem, xen/arch/x86/dom0_build.c), so
+    /// an entry's value is all of them joined; the error is located where the last one is written (an entry's own
+    /// extra text or option, or the hypervisor's), once per place.
+    /// </summary>
     private static void CheckDom0Memory(YamlMappingReader root, HypervisorSpec hypervisor, BootSpec boot, Dom0Memory need)
     {
-        void Check(string? value, YamlNode node, string key)
-        {
-            if (value is not null && Dom0Memory.GrantedMiB(value) is { } granted && granted < need.TotalMiB)
-            {
-                root.Sink.Error(node, $"{key}: '{value}' gives the Dom0 at most {granted} MiB; with this recipe's guests it needs {need.TotalMiB} MiB: {need.Explain()}");
-            }
-        }
-
-        Check(hypervisor.CommandLine.ValueOf("dom0_mem"), Child(root.NodeOf("hypervisor")!, "command_line", "dom0_mem"), "hypervisor.command_line.dom0_mem");
+        const string Option = "dom0_mem";
+        static bool InExtra(XenCommandLine line) => line.Extra.Split(' ').Any(w => w.StartsWith(Option + "=", StringComparison.Ordinal));
+        var hypervisorLine = Child(root.NodeOf("hypervisor")!, "command_line");
         var bootNode = root.NodeOf("boot")!;
         var entryNodes = Child(bootNode, "entries") is YamlSequenceNode sequence && sequence.Children.Count == boot.Entries.Length ? sequence.Children : null;
+        var reported = new HashSet<YamlNode>(ReferenceEqualityComparer.Instance);
         foreach (var (entry, index) in boot.Entries.Select((e, i) => (e, i)).Where(x => x.e.Type == BootEntryType.Xen))
         {
-            Check(entry.XenOptions.ValueOf("dom0_mem"), entryNodes is null ? bootNode : Child(entryNodes[index], "xen_options", "dom0_mem"), "boot.entries[].xen_options.dom0_mem");
+            string[] values = [.. hypervisor.CommandLine.Merge(entry.XenOptions).Render().Split(' ')
+                .Where(w => w.StartsWith(Option + "=", StringComparison.Ordinal)).Select(w => w[(Option.Length + 1)..])];
+            if (values.Length == 0 || Dom0Memory.GrantedMiB(string.Join(',', values)) is not { } granted || granted >= need.TotalMiB)
+            {
+                continue;
+            }
+
+            var entryLine = entryNodes is null ? bootNode : Child(entryNodes[index], "xen_options");
+            var (node, key) = InExtra(entry.XenOptions) ? (Child(entryLine, "extra"), "boot.entries[].xen_options.extra")
+                : InExtra(hypervisor.CommandLine) ? (Child(hypervisorLine, "extra"), "hypervisor.command_line.extra")
+                : entry.XenOptions.ValueOf(Option) is not null ? (Child(entryLine, Option), $"boot.entries[].xen_options.{Option}")
+                : (Child(hypervisorLine, Option), $"hypervisor.command_line.{Option}");
+            if (reported.Add(node))
+            {
+                string before = values.Length > 1 ? $" (after {string.Join(", ", values[..^1].Select(v => $"{Option}={v}"))} on Xen's command line)" : string.Empty;
+                root.Sink.Error(node, $"{key}: '{values[^1]}'{before} gives the Dom0 at most {granted} MiB; with this recipe's guests it needs {need.TotalMiB} MiB: {need.Explain()}");
+            }
         }
     }
 

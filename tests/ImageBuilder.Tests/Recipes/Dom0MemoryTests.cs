@@ -33,10 +33,16 @@ public sealed class Dom0MemoryTests
         Assert.Equal(mib, Dom0Memory.GrantedMiB(dom0Mem));
     }
 
-    /// <summary>The hypervisor's dom0_mem, and an entry's own, each refused at its line, naming what needs the memory.</summary>
+    /// <summary>
+    /// The hypervisor's dom0_mem, an entry's own, and one in either's extra text, each refused at its line (the last
+    /// line of the change), naming what needs the memory. Xen reads every dom0_mem= in order, a later one setting only
+    /// what it names (parse_dom0_mem in xen/arch/x86/dom0_build.c): max:256M after 1024M,max:1024M leaves 256 MiB.
+    /// </summary>
     [Theory]
     [InlineData("    dom0_mem: 1024M,max:1024M", "    dom0_mem: 512M,max:512M", "hypervisor.command_line.dom0_mem: '512M,max:512M' gives the Dom0 at most 512 MiB; with this recipe's guests it needs ")]
     [InlineData("      xen_options: { console: com1 }", "      xen_options: { console: com1, dom0_mem: 256M }", "boot.entries[].xen_options.dom0_mem: '256M' gives the Dom0 at most 256 MiB;")]
+    [InlineData("    guest_loglvl: all", "    guest_loglvl: all\n    extra: 'dom0_mem=256M'", "hypervisor.command_line.extra: '256M' (after dom0_mem=1024M,max:1024M on Xen's command line) gives the Dom0 at most 256 MiB;")]
+    [InlineData("      xen_options: { console: com1 }", "      xen_options: { console: com1, extra: 'dom0_mem=max:256M' }", "boot.entries[].xen_options.extra: 'max:256M' (after dom0_mem=1024M,max:1024M on Xen's command line) gives the Dom0 at most 256 MiB;")]
     public void Too_little_for_the_guests_is_refused_where_it_is_written_naming_what_needs_it(string line, string smaller, string expected)
     {
         using var dir = new TempDirectory();
@@ -47,7 +53,20 @@ public sealed class Dom0MemoryTests
         Assert.StartsWith(expected, diagnostic.Message, StringComparison.Ordinal);
         Assert.Contains("device models of its HVM guests", diagnostic.Message, StringComparison.Ordinal);
         Assert.Contains("largest guest (debian)", diagnostic.Message, StringComparison.Ordinal);
-        Assert.Equal(smaller, File.ReadAllLines(recipe)[diagnostic.Line - 1]);
+        Assert.Equal(smaller.Split('\n')[^1], File.ReadAllLines(recipe)[diagnostic.Line - 1]);
+    }
+
+    /// <summary>A hypervisor value no Xen entry boots with (each sets its own) is not the Dom0's memory.</summary>
+    [Fact]
+    public void A_hypervisor_value_every_entry_overrides_is_not_checked()
+    {
+        using var dir = new TempDirectory();
+        string recipe = RecipeVariant.Write(dir, Repository.PathOf("recipes/xen-demo.yaml"), "overridden.yaml",
+            ("    dom0_mem: 1024M,max:1024M", "    dom0_mem: 256M,max:256M"),
+            ("      type: xen\n", "      type: xen\n      xen_options: { dom0_mem: 1024M }\n"),
+            ("      xen_options: { dom0_mem: 1024M }\n      xen_options: { console: com1 }", "      xen_options: { console: com1, dom0_mem: 1024M }"));
+
+        Assert.Empty(RecipeLoader.Load(recipe).Diagnostics);
     }
 
     [Fact]
