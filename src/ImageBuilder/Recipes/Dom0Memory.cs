@@ -35,24 +35,23 @@ public sealed partial record Dom0Memory(int LiveSystemMiB, int DeviceModelsMiB, 
     /// <summary>
     /// The most memory Xen gives the Dom0 for a dom0_mem value, in MiB, as docs/misc/xen-command-line.pandoc and
     /// xen/arch/x86/dom0_build.c have it: a list of &lt;size&gt;, min:&lt;size&gt; and max:&lt;size&gt; (KiB unless suffixed;
-    /// an amount or minimum of 0 is none); the amount is raised to the minimum, then capped by the maximum. Null when
-    /// it depends on the machine: a percentage, a negative size (all but that), or no amount and no maximum (all
+    /// an amount or minimum of 0 is none), each part replacing what an earlier part of its kind set (so several
+    /// dom0_mem values on one command line, joined with ',', read as Xen reads them); the amount is raised to the
+    /// minimum, then capped by the maximum. A size that depends on the machine (a percentage, a negative size: all but
+    /// that) is unknown; without a known amount the maximum is the bound, and without either it is null (Xen gives all
     /// memory but a reserve).
     /// </summary>
     public static long? GrantedMiB(string dom0Mem)
     {
         ArgumentNullException.ThrowIfNull(dom0Mem);
-        long? amount = null, min = null, max = null;
+        Part amount = Part.None, min = Part.None, max = Part.None;
         foreach (string part in dom0Mem.Split(','))
         {
             string prefix = part.StartsWith("min:", StringComparison.Ordinal) || part.StartsWith("max:", StringComparison.Ordinal) ? part[..4] : string.Empty;
-            if (Bytes(part[prefix.Length..]) is not { } bytes)
-            {
-                return null;
-            }
+            long? bytes = Bytes(part[prefix.Length..]);
 
             // Xen counts pages: an amount or minimum of less than one is no size at all (a maximum of 0 is 0).
-            long? size = bytes < 4096 && prefix != "max:" ? null : bytes;
+            var size = bytes is not { } b ? Part.Unknown : b < 4096 && prefix != "max:" ? Part.None : new Part(b, true);
             switch (prefix)
             {
                 case "min:":
@@ -67,9 +66,17 @@ public sealed partial record Dom0Memory(int LiveSystemMiB, int DeviceModelsMiB, 
             }
         }
 
-        long? granted = amount is { } a ? Math.Max(a, min ?? 0) : null;
-        granted = granted is { } g && max is { } m ? Math.Min(g, m) : granted ?? max;
+        long? raised = amount.Known && (min.Known || min == Part.None) ? Math.Max(amount.Bytes, min.Bytes) : null;
+        long? granted = max.Known ? Math.Min(raised ?? long.MaxValue, max.Bytes) : raised;
         return granted / (1024 * 1024);
+    }
+
+    /// <summary>One part of dom0_mem as Xen keeps it: not given (or zero), a size in bytes, or a size the machine decides.</summary>
+    private readonly record struct Part(long Bytes, bool Known)
+    {
+        public static readonly Part None = new(0, false);
+
+        public static readonly Part Unknown = new(-1, false);
     }
 
     /// <summary>Why the Dom0 needs <see cref="TotalMiB"/>, for the recipe error.</summary>

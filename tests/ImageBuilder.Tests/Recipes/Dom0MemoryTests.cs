@@ -8,7 +8,9 @@ public sealed class Dom0MemoryTests
 {
     /// <summary>
     /// Expectations from docs/misc/xen-command-line.pandoc and dom0_build.c: sizes in KiB without a suffix, 0 is no size,
-    /// the amount is raised to min and capped by max, without an amount the Dom0 gets all memory but a reserve.
+    /// the amount is raised to min and capped by max, without an amount the Dom0 gets all memory but a reserve; each part
+    /// replaces the earlier one of its kind (parse_dom0_mem), so a later size overrides a percentage and a later max
+    /// caps what a machine-dependent one would have left open.
     /// </summary>
     [Theory]
     [InlineData("1024M,max:1024M", 1024L)]
@@ -28,6 +30,10 @@ public sealed class Dom0MemoryTests
     [InlineData("50%", null)]
     [InlineData("1G+25%", null)]
     [InlineData("-1G", null)]
+    [InlineData("50%,max:1G", 1024L)]
+    [InlineData("50%,256M", 256L)]
+    [InlineData("1024M,max:50%,max:256M", 256L)]
+    [InlineData("1024M,min:-1G", null)]
     public void The_dom0_gets_what_xen_documents(string dom0Mem, long? mib)
     {
         Assert.Equal(mib, Dom0Memory.GrantedMiB(dom0Mem));
