@@ -195,7 +195,7 @@ public sealed class BzImageAndConfigTests
     [InlineData("xz")]
     public void The_embedded_ikconfig_is_found_in_a_compressed_payload(string compression)
     {
-        byte[] vmlinux = [.. new byte[1000], .. "IKCFG_ST"u8.ToArray(), .. Gzip(Encoding.UTF8.GetBytes(Dom0Config)), .. "IKCFG_ED"u8.ToArray(), .. new byte[100]];
+        byte[] vmlinux = [.. Elf, .. new byte[1000], .. "IKCFG_ST"u8.ToArray(), .. Gzip(Encoding.UTF8.GetBytes(Dom0Config)), .. "IKCFG_ED"u8.ToArray(), .. new byte[100]];
         byte[] payload = compression == "gzip" ? Gzip(vmlinux) : Xz(vmlinux);
         string path = Path.GetTempFileName();
         try
@@ -219,7 +219,7 @@ public sealed class BzImageAndConfigTests
         string path = Path.GetTempFileName();
         try
         {
-            File.WriteAllBytes(path, BzImageWith(Gzip(new byte[5000])));
+            File.WriteAllBytes(path, BzImageWith(Gzip([.. Elf, .. new byte[5000]])));
 
             Assert.Null(KernelConfig.FromEmbedded(path));
         }
@@ -228,6 +228,29 @@ public sealed class BzImageAndConfigTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void The_kernel_a_bzimage_carries_is_its_decompressed_payload_and_must_be_elf()
+    {
+        byte[] vmlinux = [.. Elf, .. Encoding.ASCII.GetBytes("a kernel")];
+        string path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(path, BzImageWith(Xz(vmlinux)));
+            Assert.Equal(vmlinux, BzImage.Vmlinux(path));
+
+            File.WriteAllBytes(path, BzImageWith(Gzip(new byte[5000])));
+            var e = Assert.Throws<InspectionException>(() => BzImage.Vmlinux(path));
+            Assert.Equal($"{Path.GetFileName(path)}: the decompressed payload is not an ELF file (first bytes 00000000)", e.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>The ELF magic (the System V ABI's e_ident[EI_MAG0..3]).</summary>
+    private static readonly byte[] Elf = [0x7F, (byte)'E', (byte)'L', (byte)'F'];
 
     internal static byte[] BzImageWith(byte[] payload)
     {

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.IO.Compression;
+using ImageBuilder.Common.Processes;
 
 namespace Hv.Kernel.Inspection;
 
@@ -16,6 +18,9 @@ public sealed record BzImage(int ProtocolVersion, int SetupSectors, bool LoadedH
     private const int PayloadOffsetField = 0x248;
     private const int PayloadLengthField = 0x24C;
     private const int MinimumProtocol = 0x0208;
+
+    /// <summary>e_ident[EI_MAG0..EI_MAG3] of an ELF file.</summary>
+    private static readonly byte[] ElfMagic = [0x7F, (byte)'E', (byte)'L', (byte)'F'];
 
     public string Version => $"{ProtocolVersion >> 8}.{ProtocolVersion & 0xFF:D2}";
 
@@ -61,4 +66,64 @@ public sealed record BzImage(int ProtocolVersion, int SetupSectors, bool LoadedH
     }
 
     public static BzImage ReadFile(string path) => Read(FileHead.Read(path), Path.GetFileName(path));
+
+    /// <summary>
+    /// The kernel a bzImage carries, decompressed: the ELF file (vmlinux) its payload holds (gzip in process,
+    /// xz/zstd/lzma/lz4/bzip2 through their command-line tools).
+    /// </summary>
+    public static byte[] Vmlinux(string path)
+    {
+        byte[] file = File.ReadAllBytes(path);
+        string name = Path.GetFileName(path);
+        var header = Read(file, name);
+        if (header.PayloadFileOffset + header.PayloadLength > file.Length)
+        {
+            throw new InspectionException($"{name}: payload runs past the end of the file");
+        }
+
+        byte[] vmlinux = Decompress(file.AsSpan((int)header.PayloadFileOffset, (int)header.PayloadLength).ToArray(), name);
+        return vmlinux.AsSpan().StartsWith(ElfMagic)
+            ? vmlinux
+            : throw new InspectionException($"{name}: the decompressed payload is not an ELF file (first bytes {Convert.ToHexString(vmlinux.AsSpan(0, Math.Min(4, vmlinux.Length)))})");
+    }
+
+    private static byte[] Decompress(byte[] payload, string name)
+    {
+        if (payload.Length > 2 && payload[0] == 0x1F && payload[1] == 0x8B)
+        {
+            using var gzip = new GZipStream(new MemoryStream(payload), CompressionMode.Decompress);
+            using var output = new MemoryStream();
+            gzip.CopyTo(output);
+            return output.ToArray();
+        }
+
+        (string Tool, string[] Args)? tool = payload switch
+        {
+            [0xFD, 0x37, 0x7A, 0x58, 0x5A, ..] => ("xz", ["-dc"]),
+            [0x28, 0xB5, 0x2F, 0xFD, ..] => ("zstd", ["-dc"]),
+            [0x5D, 0x00, 0x00, ..] => ("xz", ["--format=lzma", "-dc"]),
+            [0x42, 0x5A, 0x68, ..] => ("bzip2", ["-dc"]),
+            [0x02, 0x21, 0x4C, 0x18, ..] => ("lz4", ["-dc"]),
+            _ => null,
+        };
+        if (tool is null)
+        {
+            throw new InspectionException($"{name}: unknown kernel payload compression (first bytes {Convert.ToHexString(payload.AsSpan(0, Math.Min(4, payload.Length)))})");
+        }
+
+        string temp = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(temp, payload);
+            var spec = ProcessSpec.Of(tool.Value.Tool, tool.Value.Args) with { StandardInputFile = temp, Hint = $"apt-get install {tool.Value.Tool}" };
+            var (_, output, errors) = ProcessRunner.RunForBytesAsync(spec).GetAwaiter().GetResult();
+
+            // Decompressors may complain about the size word the kernel appends; what came before it is complete.
+            return output.Length > 0 ? output : throw new InspectionException($"{name}: {tool.Value.Tool} could not decompress the kernel payload: {errors.Trim()}");
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
 }

@@ -24,6 +24,7 @@ public sealed class ToolVersions
         ["mke2fs"] = "e2fsprogs",
         ["debugfs"] = "e2fsprogs",
         ["dpkg-query"] = "dpkg",
+        ["xz"] = "xz-utils",
     };
 
     private readonly ConcurrentDictionary<string, string> versions = new(StringComparer.Ordinal);

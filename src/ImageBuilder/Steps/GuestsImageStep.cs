@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Hv.Kernel.Inspection;
 using ImageBuilder.Boot;
 using ImageBuilder.Formats.Trees;
 using ImageBuilder.Planning;
@@ -7,7 +8,7 @@ namespace ImageBuilder.Steps;
 
 /// <summary>
 /// Everything the Dom0 needs to run the recipe's guests, as a squashfs layered over the Dom0 root: the kernel (the
-/// Dom0's, which runs PV, PVH and HVM), each guest's initramfs or disk, xl configurations rendered from
+/// Dom0's, which runs PV, PVH and HVM, as an ELF file), each guest's initramfs or disk, xl configurations rendered from
 /// templates/xl/guest.cfg.hbs, and the list the autostart service reads.
 /// </summary>
 public sealed class GuestsImageStep : Step<GuestsImageParameters>
@@ -20,8 +21,13 @@ public sealed class GuestsImageStep : Step<GuestsImageParameters>
     /// <summary>The kernel every guest boots, and the live initramfs that mounts a disk guest's root.</summary>
     public const string KernelFolder = "usr/lib/imagebuilder/kernel";
 
-    /// <summary>The Dom0's kernel, which every PV and PVH guest runs, as the Dom0 sees it.</summary>
-    public const string SharedKernel = "/" + KernelFolder + "/vmlinuz";
+    /// <summary>
+    /// The Dom0's kernel, which every PV and PVH guest runs, as the Dom0 sees it: the ELF file its bzImage carries,
+    /// decompressed here once. Given the bzImage, xl decompresses its xz payload at every domain creation: under
+    /// emulation that made `xl create` of the tiny guest take 7.2 s (4.5 s of it in xl) against 1.4 s from the ELF
+    /// file (measured in the demo's Dom0), and the guests are created side by side.
+    /// </summary>
+    public const string SharedKernel = "/" + KernelFolder + "/vmlinux";
 
     /// <summary>The live initramfs, which mounts a disk guest's root, as the Dom0 sees it; in the layer only if a guest uses it.</summary>
     public const string SharedInitrd = "/" + KernelFolder + "/" + InitramfsStep.InitrdGz;
@@ -58,9 +64,12 @@ public sealed class GuestsImageStep : Step<GuestsImageParameters>
 
     public override string Description => $"guest images and xl configs ({string.Join(", ", Parameters.Guests.Select(g => g.Name))})";
 
-    public override IEnumerable<string> Tools => ["gensquashfs"];
+    /// <summary>gensquashfs, and xz for the kernel's payload (BzImage.Vmlinux; Debian's kernels are xz-compressed).</summary>
+    public override IEnumerable<string> Tools => ["gensquashfs", "xz"];
 
     public override int Cores => SquashfsImage.Jobs;
+
+    public override int Revision => 2;
 
     /// <summary>
     /// The disk a guest runs on: a device-mapper snapshot the Dom0 makes at its first start, reading the image on the
@@ -79,7 +88,7 @@ public sealed class GuestsImageStep : Step<GuestsImageParameters>
     {
         ArgumentNullException.ThrowIfNull(context);
         var builder = FileTree.CreateBuilder()
-            .AddFile(SharedKernel[1..], FileContent.FromFile(Path.Combine(context.OutputOf(kernel), Dom0KernelStep.Vmlinuz)));
+            .AddFile(SharedKernel[1..], FileContent.FromBytes(BzImage.Vmlinux(Path.Combine(context.OutputOf(kernel), Dom0KernelStep.Vmlinuz))));
         if (Parameters.Guests.Any(g => g.Config.Ramdisk == SharedInitrd))
         {
             builder.AddFile(SharedInitrd[1..], FileContent.FromFile(Path.Combine(context.OutputOf(liveInitramfs), InitramfsStep.InitrdGz)));

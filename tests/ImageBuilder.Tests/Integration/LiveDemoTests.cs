@@ -111,6 +111,23 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
     }
 
     [Fact]
+    public void The_guests_kernel_is_an_elf_file_with_xens_pv_and_pvh_entry_notes()
+    {
+        string into = GuestsLayer();
+        string kernel = Path.Combine(into, "usr/lib/imagebuilder/kernel/vmlinux");
+
+        string header = Tool.Run("readelf", "-h", kernel);
+        string notes = Tool.Run("readelf", "-n", kernel);
+
+        Assert.Contains("kernel = \"/usr/lib/imagebuilder/kernel/vmlinux\"", File.ReadAllText(Path.Combine(into, "etc/xen/imagebuilder/tiny-pvh.cfg")), StringComparison.Ordinal);
+        Assert.Matches(@"Type:\s+EXEC", header);
+        Assert.Matches(@"Machine:\s+Advanced Micro Devices X86-64", header);
+        // xen/include/public/elfnote.h: XEN_ELFNOTE_ENTRY (1) for PV, XEN_ELFNOTE_PHYS32_ENTRY (18) for PVH.
+        Assert.Matches(@"(?m)^\s+Xen\s+0x[0-9a-f]+\s+NT_VERSION", notes);
+        Assert.Matches(@"(?m)^\s+Xen\s+0x[0-9a-f]+\s+Unknown note type: \(0x00000012\)", notes);
+    }
+
+    [Fact]
     public void The_manifest_lists_every_package_of_dom0_and_the_guests_with_the_image_checksum()
     {
         using var manifest = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(demo.Image, ".manifest.json")));
