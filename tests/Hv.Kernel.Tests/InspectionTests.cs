@@ -230,7 +230,7 @@ public sealed class BzImageAndConfigTests
     }
 
     [Fact]
-    public void The_kernel_a_bzimage_carries_is_its_decompressed_payload_and_must_be_elf()
+    public void The_kernel_a_bzimage_carries_is_its_decompressed_payload_of_the_stated_size_and_must_be_elf()
     {
         byte[] vmlinux = [.. Elf, .. Encoding.ASCII.GetBytes("a kernel")];
         string path = Path.GetTempFileName();
@@ -240,8 +240,12 @@ public sealed class BzImageAndConfigTests
             Assert.Equal(vmlinux, BzImage.Vmlinux(path));
 
             File.WriteAllBytes(path, BzImageWith(Gzip(new byte[5000])));
-            var e = Assert.Throws<InspectionException>(() => BzImage.Vmlinux(path));
-            Assert.Equal($"{Path.GetFileName(path)}: the decompressed payload is not an ELF file (first bytes 00000000)", e.Message);
+            var notElf = Assert.Throws<InspectionException>(() => BzImage.Vmlinux(path));
+            Assert.Equal($"{Path.GetFileName(path)}: the decompressed payload is not an ELF file (first bytes 00000000)", notElf.Message);
+
+            File.WriteAllBytes(path, BzImageWith(Xz(vmlinux, sizeWord: vmlinux.Length + 1)));
+            var cut = Assert.Throws<InspectionException>(() => BzImage.Vmlinux(path));
+            Assert.Equal($"{Path.GetFileName(path)}: the payload decompressed to {vmlinux.Length} bytes, but its size word says {vmlinux.Length + 1}", cut.Message);
         }
         finally
         {
@@ -277,7 +281,11 @@ public sealed class BzImageAndConfigTests
         return output.ToArray();
     }
 
-    private static byte[] Xz(byte[] data)
+    /// <summary>
+    /// <paramref name="data"/> packed as the kernel's build packs an xz payload (arch/x86/boot/compressed/Makefile,
+    /// xzkern_with_size): the xz stream, then the uncompressed size as a little-endian 32-bit word.
+    /// </summary>
+    private static byte[] Xz(byte[] data, long? sizeWord = null)
     {
         string path = Path.GetTempFileName();
         try
@@ -285,7 +293,9 @@ public sealed class BzImageAndConfigTests
             File.WriteAllBytes(path, data);
             var (exit, output, errors) = ProcessRunner.RunForBytesAsync(ProcessSpec.Of("xz", "-c") with { StandardInputFile = path }).GetAwaiter().GetResult();
             Assert.True(exit == 0, errors);
-            return output;
+            byte[] size = new byte[4];
+            BinaryPrimitives.WriteUInt32LittleEndian(size, (uint)(sizeWord ?? data.Length));
+            return [.. output, .. size];
         }
         finally
         {

@@ -81,7 +81,17 @@ public sealed record BzImage(int ProtocolVersion, int SetupSectors, bool LoadedH
             throw new InspectionException($"{name}: payload runs past the end of the file");
         }
 
-        byte[] vmlinux = Decompress(file.AsSpan((int)header.PayloadFileOffset, (int)header.PayloadLength).ToArray(), name);
+        byte[] payload = file.AsSpan((int)header.PayloadFileOffset, (int)header.PayloadLength).ToArray();
+        byte[] vmlinux = Decompress(payload, name);
+
+        // The kernel's build appends the decompressed size to the payload as a little-endian 32-bit word (gzip's
+        // ISIZE, the *_with_size rules of arch/x86/boot/compressed for the others): a cut-off decompression is caught.
+        long expected = payload.Length >= 4 ? BinaryPrimitives.ReadUInt32LittleEndian(payload.AsSpan(payload.Length - 4)) : -1;
+        if (vmlinux.Length != expected)
+        {
+            throw new InspectionException($"{name}: the payload decompressed to {vmlinux.Length} bytes, but its size word says {expected}");
+        }
+
         return vmlinux.AsSpan().StartsWith(ElfMagic)
             ? vmlinux
             : throw new InspectionException($"{name}: the decompressed payload is not an ELF file (first bytes {Convert.ToHexString(vmlinux.AsSpan(0, Math.Min(4, vmlinux.Length)))})");
@@ -97,13 +107,13 @@ public sealed record BzImage(int ProtocolVersion, int SetupSectors, bool LoadedH
             return output.ToArray();
         }
 
-        (string Tool, string[] Args)? tool = payload switch
+        (string Tool, string Package, string[] Args)? tool = payload switch
         {
-            [0xFD, 0x37, 0x7A, 0x58, 0x5A, ..] => ("xz", ["-dc"]),
-            [0x28, 0xB5, 0x2F, 0xFD, ..] => ("zstd", ["-dc"]),
-            [0x5D, 0x00, 0x00, ..] => ("xz", ["--format=lzma", "-dc"]),
-            [0x42, 0x5A, 0x68, ..] => ("bzip2", ["-dc"]),
-            [0x02, 0x21, 0x4C, 0x18, ..] => ("lz4", ["-dc"]),
+            [0xFD, 0x37, 0x7A, 0x58, 0x5A, ..] => ("xz", "xz-utils", ["-dc"]),
+            [0x28, 0xB5, 0x2F, 0xFD, ..] => ("zstd", "zstd", ["-dc"]),
+            [0x5D, 0x00, 0x00, ..] => ("xz", "xz-utils", ["--format=lzma", "-dc"]),
+            [0x42, 0x5A, 0x68, ..] => ("bzip2", "bzip2", ["-dc"]),
+            [0x02, 0x21, 0x4C, 0x18, ..] => ("lz4", "lz4", ["-dc"]),
             _ => null,
         };
         if (tool is null)
@@ -115,7 +125,7 @@ public sealed record BzImage(int ProtocolVersion, int SetupSectors, bool LoadedH
         try
         {
             File.WriteAllBytes(temp, payload);
-            var spec = ProcessSpec.Of(tool.Value.Tool, tool.Value.Args) with { StandardInputFile = temp, Hint = $"apt-get install {tool.Value.Tool}" };
+            var spec = ProcessSpec.Of(tool.Value.Tool, tool.Value.Args) with { StandardInputFile = temp, Hint = $"apt-get install {tool.Value.Package}" };
             var (_, output, errors) = ProcessRunner.RunForBytesAsync(spec).GetAwaiter().GetResult();
 
             // Decompressors may complain about the size word the kernel appends; what came before it is complete.

@@ -74,7 +74,7 @@ public sealed class RenderedConfigTests
         string commandLine = "console=hvc0 say=\"a b\" back\\slash it's $HOME #not-a-comment";
         var model = new XlGuestModel("guest-1", "pvh", 256, 2, true, "xenbr0", "00:16:3e:01:02:03")
         {
-            Kernel = "/usr/lib/imagebuilder/kernel/vmlinuz",
+            Kernel = "/usr/lib/imagebuilder/kernel/vmlinux",
             Ramdisk = "/usr/lib/imagebuilder/kernel/initrd.gz",
             CommandLine = commandLine,
             Disk = "/dev/mapper/imagebuilder-guest-1",

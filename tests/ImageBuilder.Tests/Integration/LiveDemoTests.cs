@@ -114,12 +114,15 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
     public void The_guests_kernel_is_an_elf_file_with_xens_pv_and_pvh_entry_notes()
     {
         string into = GuestsLayer();
-        string kernel = Path.Combine(into, "usr/lib/imagebuilder/kernel/vmlinux");
+        // The kernel the PVH guest's xl configuration names (xl reads a bzImage too, but decompresses it every time).
+        var named = Regex.Match(File.ReadAllText(Path.Combine(into, "etc/xen/imagebuilder/tiny-pvh.cfg")), "(?m)^kernel = \"/(.+)\"$");
+        Assert.True(named.Success, "tiny-pvh.cfg names no kernel");
+        string kernel = Path.Combine(into, named.Groups[1].Value);
 
-        string header = Tool.Run("readelf", "-h", kernel);
-        string notes = Tool.Run("readelf", "-n", kernel);
+        // readelf's words are translated: read them in the C locale.
+        string header = ProcessRunner.Run(ProcessSpec.Of("readelf", "-h", kernel).WithEnvironment("LC_ALL", "C")).StandardOutput;
+        string notes = ProcessRunner.Run(ProcessSpec.Of("readelf", "-n", kernel).WithEnvironment("LC_ALL", "C")).StandardOutput;
 
-        Assert.Contains("kernel = \"/usr/lib/imagebuilder/kernel/vmlinux\"", File.ReadAllText(Path.Combine(into, "etc/xen/imagebuilder/tiny-pvh.cfg")), StringComparison.Ordinal);
         Assert.Matches(@"Type:\s+EXEC", header);
         Assert.Matches(@"Machine:\s+Advanced Micro Devices X86-64", header);
         // xen/include/public/elfnote.h: XEN_ELFNOTE_ENTRY (1) for PV, XEN_ELFNOTE_PHYS32_ENTRY (18) for PVH.

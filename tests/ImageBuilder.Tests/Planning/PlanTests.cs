@@ -268,7 +268,7 @@ public sealed class PlanTests
         Assert.Contains(plan.Steps, s => s.Step.Id == "rootfs/xen-tools-build");
         Assert.Contains(plan.Steps, s => s.Step.Id == "rootfs/guest-xen-tools-build");
         var files = plan.Steps.Select(s => s.Step).OfType<ImageBuilder.Steps.GuestsImageStep>().Single().Parameters.Guests.Select(g => ImageBuilder.Steps.GuestsImageStep.ImagePath(g.Name, g.ImageFile))
-            .Append($"{ImageBuilder.Steps.GuestsImageStep.KernelFolder}/vmlinuz").Append($"{ImageBuilder.Steps.GuestsImageStep.KernelFolder}/initrd.gz").ToList();
+            .Append(ImageBuilder.Steps.GuestsImageStep.SharedKernel[1..]).Append(ImageBuilder.Steps.GuestsImageStep.SharedInitrd[1..]).ToList();
         Assert.Equal(files.Count, files.Distinct().Count());
     }
 
