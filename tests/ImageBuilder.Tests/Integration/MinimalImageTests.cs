@@ -134,7 +134,9 @@ internal static class EscapedValues
     public static readonly string[] Seen = [$"{XenArgument}", $"Kernel command line: console=hvc0 {KernelArgument}"];
 }
 
+// Boots nothing: .ci/run runs the Build lane beside the boots (build.cake).
 [Trait("Category", "Slow")]
+[Trait("Lane", "Build")]
 [Collection("qemu")]
 public sealed class DeterminismTests(LiveDemoFixture demo) : IClassFixture<LiveDemoFixture>
 {
