@@ -71,6 +71,38 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
         Assert.Matches(@"hvm: firmware Xen 4\.17\.\S+, machine Xen HVM domU", serial); // hvmloader's SMBIOS tables
     }
 
+    /// <summary>
+    /// A machine without hardware virtualisation (QEMU's model with AMD-V taken away; the third way to boot, BIOS USB):
+    /// Xen reports no hvm, the PVH and HVM guests are skipped with a message before xl sees them, the PV guests start,
+    /// and the demo shows what runs.
+    /// </summary>
+    [Fact]
+    public void Without_hardware_virtualisation_the_pvh_and_hvm_guests_are_skipped_and_the_pv_guests_run_the_demo()
+    {
+        string log = demo.Directory.Combine("live-no-svm.log");
+        string[] expected =
+        [
+            "IMAGEBUILDER-DOM0-READY xen=4.17.",
+            "guest tiny-pvh: skipped, a pvh guest needs hardware virtualisation",
+            "guest hvm: skipped, a hvm guest needs hardware virtualisation",
+            "IMAGEBUILDER-DOMU-READY name=tiny guest_type=PV",
+            "IMAGEBUILDER-DOMU-READY name=debian guest_type=PV",
+            "demo: live migration of tiny took",
+            "demo: guest tiny-pvh (PVH) is not running; its part of the demo is skipped",
+            "demo: guest hvm (HVM) is not running; its part of the demo is skipped",
+            "IMAGEBUILDER-DEMO-DONE",
+        ];
+
+        var boot = ImageBuilderCli.Run(["boot", demo.Image, "--firmware", "bios", "--media", "usb", "--cpu", "qemu64,-svm", "--timeout", "900", "--fail-on", "IMAGEBUILDER-DEMO-FAILED", "--log", log, "--timeline", .. expected.SelectMany(m => new[] { "--expect", m })]);
+
+        string serial = File.Exists(log) ? File.ReadAllText(log) : string.Empty;
+        Assert.True(boot.ExitCode == 0, $"{boot.StandardOutput}{boot.StandardError}\nthe demo said:\n{string.Join('\n', serial.Split('\n').Where(line => line.Contains("demo: ", StringComparison.Ordinal)))}");
+        Assert.Matches("xen-virt_caps: pv(?! hvm)", serial);
+        Assert.DoesNotContain("IMAGEBUILDER-DOMU-CREATED name=tiny-pvh", serial, StringComparison.Ordinal);
+        Assert.DoesNotContain("IMAGEBUILDER-DOMU-CREATED name=hvm", serial, StringComparison.Ordinal);
+        DemoBuild.AssertTimeline(boot.StandardOutput, "Dom0 ready", "guest tiny created", "guest tiny ready", "guest debian ready", "demo done");
+    }
+
     [Fact]
     public void The_dom0_root_has_the_xen_tools_a_locked_root_and_no_ssh_server()
     {
