@@ -67,14 +67,14 @@ public static class BootMenus
 }
 
 #pragma warning disable CA1819 // Template models are plain data.
-/// <summary>What templates/grub/grub.cfg.hbs sees.</summary>
+/// <summary>What templates/grub/grub.cfg.sbn sees.</summary>
 public sealed record GrubModel(string Name, int Timeout, int Default, bool Live, GrubSerial Serial, GrubEntry[] Entries);
 
 public sealed record GrubSerial(int Port, int Speed);
 
 public sealed record GrubEntry(string Title, bool Xen, string[] XenArguments, string[] KernelArguments);
 
-/// <summary>What templates/xen/xen.cfg.hbs sees: one section per Xen entry of the menu.</summary>
+/// <summary>What templates/xen/xen.cfg.sbn sees: one section per Xen entry of the menu.</summary>
 public sealed record XenCfgModel(string Name, string DefaultSection, XenCfgSection[] Sections);
 
 public sealed record XenCfgSection(string Section, string Title, string[] XenArguments, string[] KernelArguments);

@@ -5,7 +5,7 @@ namespace ImageBuilder.Boot;
 
 /// <summary>
 /// How a value is written into one kind of rendered file so that it stays one value: the escaping every template applies
-/// to every <c>{{value}}</c> by default (<c>{{{value}}}</c> is raw and kept for text our code proved safe). A value the
+/// to every <c>{{ value }}</c> by default (only <c>{{ text | comment }}</c> is written as it is, on a comment line). A value the
 /// syntax cannot hold at all (a control character: a line break would start a new command or setting) is refused here
 /// as a last line of defence; the recipe loader reports such values first, located.
 /// </summary>

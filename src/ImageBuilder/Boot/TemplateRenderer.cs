@@ -1,18 +1,20 @@
-using System.Collections.Concurrent;
-using HandlebarsDotNet;
 using ImageBuilder.Common;
 using ImageBuilder.Planning;
+using Scriban;
+using Scriban.Parsing;
+using Scriban.Runtime;
+using Scriban.Syntax;
 
 namespace ImageBuilder.Boot;
 
 /// <summary>
-/// Renders the Handlebars templates under templates/. Every <c>{{value}}</c> is escaped for the file being written
-/// (<see cref="ConfigSyntax"/>); a missing value is an error rather than an empty string.
+/// Renders the Scriban templates under templates/. Every <c>{{ value }}</c> is escaped for the file being written
+/// (<see cref="ConfigSyntax"/>); <c>{{ text | comment }}</c> writes text for a comment line. Strict: a variable or
+/// member the model does not have is an error, as is a syntax error, each reported as TEMPLATE:LINE:COL.
+/// The model's members are seen in snake_case (Scriban's convention): KernelArguments is kernel_arguments.
 /// </summary>
 public static class TemplateRenderer
 {
-    private static readonly ConcurrentDictionary<ConfigSyntax, IHandlebars> Engines = new();
-
     /// <summary>The templates folder: copied next to the program, or found above the working directory.</summary>
     public static string TemplatesDirectory
     {
@@ -37,58 +39,68 @@ public static class TemplateRenderer
         }
     }
 
-    /// <summary>A template as a step input: its content enters the step's key.</summary>
+    /// <summary>A template as a step input: its content enters the step's key. Its syntax is checked here, before any step runs.</summary>
     public static HostInput Template(string relative)
     {
         string path = Path.Combine(TemplatesDirectory, relative);
-        return File.Exists(path) ? new HostInput(path) : throw new ImageBuilderException($"template not found: {path}");
+        if (!File.Exists(path))
+        {
+            throw new ImageBuilderException($"template not found: {path}");
+        }
+
+        Parse(path);
+        return new HostInput(path);
     }
 
     public static string Render(HostInput template, object model, ConfigSyntax syntax)
     {
         ArgumentNullException.ThrowIfNull(template);
-        string text = File.ReadAllText(template.Path);
+        ArgumentNullException.ThrowIfNull(model);
+        var parsed = Parse(template.Path);
+        var globals = new ScriptObject();
+        globals.Import(model);
+        globals.Import("comment", new Func<string, CommentText>(text => new CommentText(ConfigSyntax.Comment(text))));
+        var context = new EscapingContext(syntax)
+        {
+            StrictVariables = true,
+            EnableRelaxedMemberAccess = false,
+        };
+        context.PushGlobal(globals);
         try
         {
-            return Engines.GetOrAdd(syntax, Create).Compile(text)(model);
+            return parsed.Render(context);
         }
-        catch (HandlebarsException e)
+        catch (ScriptRuntimeException e)
         {
-            throw new ImageBuilderException($"{template.Path}: {e.Message}", e);
+            throw new TemplateException($"{Located(e.Span)}: {e.OriginalMessage}", e);
         }
     }
 
-    private static IHandlebars Create(ConfigSyntax syntax)
+    private static Template Parse(string path)
     {
-        var engine = Handlebars.Create(new HandlebarsConfiguration
-        {
-            TextEncoder = new SyntaxEncoder(syntax),
-            ThrowOnUnresolvedBindingExpression = true,
-        });
-
-        // {{comment value}}: text in a comment line, which ends only at a line break.
-        engine.RegisterHelper("comment", (EncodedTextWriter output, Context context, Arguments arguments) =>
-            output.WriteSafeString(ConfigSyntax.Comment(arguments.Length == 1 ? arguments[0]?.ToString() ?? string.Empty : throw new HandlebarsException("comment takes one value"))));
-        return engine;
+        var parsed = Scriban.Template.Parse(File.ReadAllText(path), path);
+        return parsed.HasErrors
+            ? throw new TemplateException(string.Join("\n", parsed.Messages.Select(m => $"{Located(m.Span)}: {m.Message}")))
+            : parsed;
     }
 
-    /// <summary>Handlebars' hook for <c>{{value}}</c>: the target file's escaping instead of HTML's.</summary>
-    private sealed class SyntaxEncoder(ConfigSyntax syntax) : ITextEncoder
+    /// <summary>TEMPLATE:LINE:COL, counted from 1 (Scriban counts from 0).</summary>
+    private static string Located(SourceSpan span) => $"{span.FileName}:{span.Start.Line + 1}:{span.Start.Column + 1}";
+
+    /// <summary>Text the comment function checked: written as it is.</summary>
+    private sealed record CommentText(string Text);
+
+    /// <summary>Writes every value a template prints through the target file's escaping.</summary>
+    private sealed class EscapingContext(ConfigSyntax syntax) : TemplateContext
     {
-        public void Encode(System.Text.StringBuilder? text, TextWriter target) => target.Write(syntax.Escape(text?.ToString() ?? string.Empty));
-
-        public void Encode(string? text, TextWriter target) => target.Write(syntax.Escape(text ?? string.Empty));
-
-        public void Encode<T>(T? text, TextWriter target)
-            where T : IEnumerator<char>
+        public override TemplateContext Write(SourceSpan span, object? textAsObject) => textAsObject switch
         {
-            var value = new System.Text.StringBuilder();
-            while (text is not null && text.MoveNext())
-            {
-                value.Append(text.Current);
-            }
-
-            target.Write(syntax.Escape(value.ToString()));
-        }
+            null => this,
+            CommentText comment => Write(comment.Text),
+            _ => Write(syntax.Escape(ObjectToString(textAsObject) ?? string.Empty)),
+        };
     }
 }
+
+/// <summary>A template that does not parse, or names what its model does not have; located as TEMPLATE:LINE:COL.</summary>
+public sealed class TemplateException(string message, Exception? inner = null) : ImageBuilderException(message, inner!);

@@ -3,11 +3,11 @@ using ImageBuilder.Planning;
 
 namespace ImageBuilder.Steps;
 
-/// <summary>Renders grub.cfg from templates/grub/grub.cfg.hbs and the recipe's boot menu.</summary>
+/// <summary>Renders grub.cfg from templates/grub/grub.cfg.sbn and the recipe's boot menu.</summary>
 public sealed class BootConfigStep(BootConfigParameters parameters) : Step<BootConfigParameters>("boot-config", parameters)
 {
     public const string GrubCfg = "grub.cfg";
-    public const string GrubTemplate = "grub/grub.cfg.hbs";
+    public const string GrubTemplate = "grub/grub.cfg.sbn";
     public const string MediumCfg = "medium.cfg";
 
     /// <summary>Set by /boot/grub/medium.cfg; grub.cfg itself stays free of the id it is part of.</summary>

@@ -12,7 +12,7 @@ namespace ImageBuilder.Steps;
 public sealed class EspStep : Step<EspParameters>
 {
     public const string EspImage = "efi.img";
-    public const string XenCfgTemplate = "xen/xen.cfg.hbs";
+    public const string XenCfgTemplate = "xen/xen.cfg.sbn";
     private const string BootFolder = "EFI/BOOT";
 
     private readonly GrubCoreStep? grub;

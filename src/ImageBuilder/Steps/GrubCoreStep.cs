@@ -45,7 +45,7 @@ public sealed record GrubPlatform(string Name, string Format, string ModulesFold
 public sealed class GrubCoreStep(DebianPackagesStep packages, GrubCoreParameters parameters) : Step<GrubCoreParameters>($"grub-{parameters.Platform.Name}", parameters, packages)
 {
     public const string Prefix = "/boot/grub";
-    public const string EarlyTemplate = "grub/early.cfg.hbs";
+    public const string EarlyTemplate = "grub/early.cfg.sbn";
 
     /// <summary>Where the archive's grub-pc-bin and grub-efi-amd64-bin put their modules and images.</summary>
     public const string GrubLibrary = "usr/lib/grub";

@@ -9,12 +9,12 @@ namespace ImageBuilder.Steps;
 /// <summary>
 /// Everything the Dom0 needs to run the recipe's guests, as a squashfs layered over the Dom0 root: the kernel (the
 /// Dom0's, which runs PV, PVH and HVM, as an ELF file), each guest's initramfs or disk, xl configurations rendered from
-/// templates/xl/guest.cfg.hbs, and the list the autostart service reads.
+/// templates/xl/guest.cfg.sbn, and the list the autostart service reads.
 /// </summary>
 public sealed class GuestsImageStep : Step<GuestsImageParameters>
 {
     public const string Image = "guests.squashfs";
-    public const string Template = "xl/guest.cfg.hbs";
+    public const string Template = "xl/guest.cfg.sbn";
     public const string ConfigFolder = "etc/xen/imagebuilder";
     public const string GuestList = "etc/imagebuilder/guests.tsv";
 
@@ -125,7 +125,7 @@ public sealed record GuestsImageParameters(ImmutableArray<GuestLayerEntry> Guest
 }
 
 /// <summary>
-/// What templates/xl/guest.cfg.hbs sees for one guest: a kernel Xen boots directly (PV, PVH), or firmware that boots
+/// What templates/xl/guest.cfg.sbn sees for one guest: a kernel Xen boots directly (PV, PVH), or firmware that boots
 /// the guest's disk (HVM); the disk's read-only image on the medium, the writable disk the guest runs on and where its
 /// writes are kept.
 /// </summary>

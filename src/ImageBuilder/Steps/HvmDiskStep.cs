@@ -17,8 +17,8 @@ public sealed class HvmDiskStep(DebianRootfsStep rootfs, Dom0KernelStep kernel, 
     : Step<HvmDiskParameters>($"guest/{parameters.Name}/disk", parameters, rootfs, kernel, initramfs, loader)
 {
     public const string Image = "disk.img";
-    public const string GrubTemplate = "grub/guest.cfg.hbs";
-    public const string EarlyTemplate = "grub/guest-early.cfg.hbs";
+    public const string GrubTemplate = "grub/guest.cfg.sbn";
+    public const string EarlyTemplate = "grub/guest-early.cfg.sbn";
 
     public override string Kind => "hvm-disk";
 
@@ -106,6 +106,6 @@ public sealed record HvmDiskParameters(
 }
 
 #pragma warning disable CA1819 // Template models are plain data.
-/// <summary>What templates/grub/guest.cfg.hbs sees: the guest's name and its kernel's words.</summary>
+/// <summary>What templates/grub/guest.cfg.sbn sees: the guest's name and its kernel's words.</summary>
 public sealed record GuestMenuModel(string Name, string[] KernelArguments);
 #pragma warning restore CA1819

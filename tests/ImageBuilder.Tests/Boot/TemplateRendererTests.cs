@@ -1,0 +1,64 @@
+using ImageBuilder.Boot;
+using ImageBuilder.Planning;
+using ImageBuilder.TestSupport;
+
+namespace ImageBuilder.Tests.Boot;
+
+/// <summary>
+/// Scriban templates are strict: a name the model lacks, or a syntax error, is an error located as TEMPLATE:LINE:COL
+/// (lines and columns counted from 1, as editors show them), and every printed value is escaped unless it went
+/// through <c>comment</c>.
+/// </summary>
+public sealed class TemplateRendererTests
+{
+    private sealed record Model(string Title, string[] Words);
+
+    private static readonly Model Sample = new("it's", ["a b", "plain"]);
+
+    [Fact]
+    public void A_variable_the_model_does_not_have_is_an_error_at_its_line_and_column()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.Write("t.cfg.sbn", "title {{ title }}\nx = {{ tilte }}\n");
+
+        var error = Assert.Throws<TemplateException>(() => TemplateRenderer.Render(new HostInput(path), Sample, ConfigSyntax.Grub));
+
+        Assert.StartsWith($"{path}:2:8: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("tilte", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_member_the_model_does_not_have_is_an_error_too()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.Write("t.cfg.sbn", "{{ title }}\n{{ title.nope }}\n");
+
+        var error = Assert.Throws<TemplateException>(() => TemplateRenderer.Render(new HostInput(path), Sample, ConfigSyntax.Grub));
+
+        Assert.StartsWith($"{path}:2:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_syntax_error_is_reported_with_its_place_before_anything_renders()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.Write("t.cfg.sbn", "line one\n  {{ if }}\n");
+
+        var error = Assert.Throws<TemplateException>(() => TemplateRenderer.Render(new HostInput(path), Sample, ConfigSyntax.Grub));
+
+        Assert.StartsWith($"{path}:2:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Values_are_escaped_for_the_file_and_comment_text_is_written_as_it_is()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.Write("t.cfg.sbn", "# {{ title | comment }}\nmenuentry {{ title }}{{ for w in words }} {{ w }}{{ end }}\n");
+
+        string text = TemplateRenderer.Render(new HostInput(path), Sample, ConfigSyntax.Grub);
+
+        // GRUB's single quotes take everything literally; a quote itself is closed, escaped and reopened (grub.cfg's
+        // quoting rules in GRUB's manual, "Shell-like scripting").
+        Assert.Equal("# it's\nmenuentry 'it'\\''s' 'a b' plain\n", text);
+    }
+}
