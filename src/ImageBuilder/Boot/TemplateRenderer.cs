@@ -15,6 +15,8 @@ namespace ImageBuilder.Boot;
 /// </summary>
 public static class TemplateRenderer
 {
+    private const string CommentFunction = "comment";
+
     /// <summary>The templates folder: copied next to the program, or found above the working directory.</summary>
     public static string TemplatesDirectory
     {
@@ -59,12 +61,13 @@ public static class TemplateRenderer
         var parsed = Parse(template.Path);
         var globals = new ScriptObject();
         globals.Import(model);
-        globals.Import("comment", new Func<string, CommentText>(text => new CommentText(ConfigSyntax.Comment(text))));
-        var context = new EscapingContext(syntax)
+        if (globals.ContainsKey(CommentFunction))
         {
-            StrictVariables = true,
-            EnableRelaxedMemberAccess = false,
-        };
+            throw new InvalidOperationException($"a template model may not have a member named {CommentFunction}: {model.GetType().Name}");
+        }
+
+        globals.Import(CommentFunction, new Func<string?, CommentText>(text => new CommentText(ConfigSyntax.Comment(text ?? throw new ImageBuilderException("comment of a value that is null")))));
+        var context = new EscapingContext(syntax);
         context.PushGlobal(globals);
         try
         {
@@ -80,7 +83,7 @@ public static class TemplateRenderer
     {
         var parsed = Scriban.Template.Parse(File.ReadAllText(path), path);
         return parsed.HasErrors
-            ? throw new TemplateException(string.Join("\n", parsed.Messages.Select(m => $"{Located(m.Span)}: {m.Message}")))
+            ? throw new TemplateException(string.Join("\n", parsed.Messages.Where(m => m.Type == ParserMessageType.Error).Select(m => $"{Located(m.Span)}: {m.Message}")))
             : parsed;
     }
 
@@ -90,15 +93,78 @@ public static class TemplateRenderer
     /// <summary>Text the comment function checked: written as it is.</summary>
     private sealed record CommentText(string Text);
 
-    /// <summary>Writes every value a template prints through the target file's escaping.</summary>
-    private sealed class EscapingContext(ConfigSyntax syntax) : TemplateContext
+    /// <summary>
+    /// Writes every value a template prints through the target file's escaping. A printed value must be one value:
+    /// null (which Scriban would skip, leaving an empty string or a missing GRUB word) and lists or records (which
+    /// would print as one word) are errors, as is comment text outside a comment line. Errors point at the
+    /// <c>{{ value }}</c> being printed, not at the block around it.
+    /// </summary>
+    private sealed class EscapingContext : TemplateContext
     {
-        public override TemplateContext Write(SourceSpan span, object? textAsObject) => textAsObject switch
+        private readonly ConfigSyntax syntax;
+        private SourceSpan printing;
+
+        public EscapingContext(ConfigSyntax syntax)
         {
-            null => this,
-            CommentText comment => Write(comment.Text),
-            _ => Write(syntax.Escape(ObjectToString(textAsObject) ?? string.Empty)),
-        };
+            this.syntax = syntax;
+            StrictVariables = true;
+            EnableRelaxedMemberAccess = false;
+
+            // Scriban cuts long strings and output with "..." by default.
+            LimitToString = 0;
+            OnStringLimit = ScriptLimitBehavior.Throw;
+            OnOutputLimit = ScriptLimitBehavior.Throw;
+        }
+
+        public override object? Evaluate(ScriptNode? scriptNode, bool aliasReturnedFunction)
+        {
+            object? value = base.Evaluate(scriptNode, aliasReturnedFunction);
+            if (scriptNode?.Parent is ScriptExpressionStatement statement && ReferenceEquals(statement.Expression, scriptNode) && scriptNode is not ScriptAssignExpression)
+            {
+                printing = scriptNode.Span;
+                switch (value)
+                {
+                    case null:
+                        throw new ScriptRuntimeException(scriptNode.Span, "the value is null, and printing it would write nothing (test it with if)");
+                    case string or CommentText:
+                        break;
+                    case System.Collections.IEnumerable or not IConvertible:
+                        throw new ScriptRuntimeException(scriptNode.Span, $"the value is a {value.GetType().Name}, not one value: print its items in a for loop");
+                }
+            }
+
+            return value;
+        }
+
+        public override TemplateContext Write(SourceSpan span, object? textAsObject)
+        {
+            try
+            {
+                return textAsObject switch
+                {
+                    null => this,
+                    CommentText comment when OnCommentLine() => Write(comment.Text),
+                    CommentText => throw new ScriptRuntimeException(printing, "comment text is written as it is, so only on a comment line (after '#')"),
+                    _ => Write(syntax.Escape(ObjectToString(textAsObject) ?? string.Empty)),
+                };
+            }
+            catch (ImageBuilderException e)
+            {
+                throw new ScriptRuntimeException(printing, e.Message, e);
+            }
+        }
+
+        private bool OnCommentLine()
+        {
+            var written = ((StringBuilderOutput)Output).Builder;
+            int start = written.Length;
+            while (start > 0 && written[start - 1] != '\n')
+            {
+                start--;
+            }
+
+            return written.ToString(start, written.Length - start).TrimStart().StartsWith('#');
+        }
     }
 }
 

@@ -11,7 +11,7 @@ namespace ImageBuilder.Tests.Boot;
 /// </summary>
 public sealed class TemplateRendererTests
 {
-    private sealed record Model(string Title, string[] Words);
+    private sealed record Model(string Title, string[] Words, string? Kernel = null);
 
     private static readonly Model Sample = new("it's", ["a b", "plain"]);
 
@@ -60,5 +60,31 @@ public sealed class TemplateRendererTests
         // GRUB's single quotes take everything literally; a quote itself is closed, escaped and reopened (grub.cfg's
         // quoting rules in GRUB's manual, "Shell-like scripting").
         Assert.Equal("# it's\nmenuentry 'it'\\''s' 'a b' plain\n", text);
+    }
+
+    [Theory]
+    [InlineData("kernel = \"{{ kernel }}\"", 14)] // null: would write kernel = ""
+    [InlineData("words {{ words }}", 10)] // a list: would be one word
+    [InlineData("menuentry {{ title | comment }}", 14)] // raw text outside a comment line
+    public void A_printed_value_that_is_not_one_value_for_its_place_is_an_error_where_it_is_printed(string line, int column)
+    {
+        using var dir = new TempDirectory();
+        string path = dir.Write("t.cfg.sbn", "# first\n" + line + "\n");
+
+        var error = Assert.Throws<TemplateException>(() => TemplateRenderer.Render(new HostInput(path), Sample, ConfigSyntax.Grub));
+
+        Assert.StartsWith($"{path}:2:{column}: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_value_its_file_cannot_hold_is_refused_at_the_place_it_is_printed_inside_a_loop()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.Write("t.cfg.sbn", "{{ for w in words }}\nword {{ w }}\n{{ end }}\n");
+
+        var error = Assert.Throws<TemplateException>(() => TemplateRenderer.Render(new HostInput(path), Sample with { Words = ["ok", "line\nbreak"] }, ConfigSyntax.Grub));
+
+        Assert.StartsWith($"{path}:2:9: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("U+000A", error.Message, StringComparison.Ordinal);
     }
 }
