@@ -168,5 +168,5 @@ public static class TemplateRenderer
     }
 }
 
-/// <summary>A template that does not parse, or names what its model does not have; located as TEMPLATE:LINE:COL.</summary>
+/// <summary>A template that does not parse, names what its model does not have or prints what its place cannot hold; located as TEMPLATE:LINE:COL.</summary>
 public sealed class TemplateException(string message, Exception? inner = null) : ImageBuilderException(message, inner!);
