@@ -119,4 +119,6 @@ public sealed record RuntimeNeed(string Kind, string Need, string Package)
 public sealed record XenToolsParameters(XenToolsOptions Options, long Epoch)
 {
     public ImmutableArray<string> DefaultConfigure { get; init; } = XenToolsBuild.DefaultConfigure;
+
+    public ImmutableArray<string> DefaultMakeVariables { get; init; } = XenToolsBuild.DefaultMakeVariables;
 }
