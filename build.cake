@@ -98,12 +98,14 @@ bool RunTests(FilePath project, string filter, string name, bool yielding)
         arguments.Append(word);
     }
 
-    arguments.Append("test").AppendQuoted(project.FullPath)
+    // dotnet test in its Microsoft Testing Platform mode (global.json): the project runs as its own test
+    // executable; xunit.v3 writes the TRX report and takes the trait filter in VSTest's syntax.
+    arguments.Append("test").Append("--project").AppendQuoted(project.FullPath)
         .Append("--configuration").Append(configuration)
         .Append("--no-build").Append("--no-restore")
         .Append("--results-directory").AppendQuoted(resultsDirectory.FullPath)
-        .Append("--logger").AppendQuoted($"trx;LogFileName={name}.trx")
-        .Append("--logger").AppendQuoted("console;verbosity=normal");
+        .Append("--report-xunit-trx").Append("--report-xunit-trx-filename").AppendQuoted($"{name}.trx")
+        .Append("--output").Append("Detailed").Append("--progress").Append("off");
     if (filter != null)
     {
         arguments.Append("--filter").AppendQuoted(filter);

@@ -30,7 +30,7 @@ public sealed class SafeTarExtractorTests : IDisposable
     public async Task An_xz_tarball_is_extracted_through_xz()
     {
         string plain = Tar("plain.tar", gzip: false, Dir("p/"), File("p/a.txt", "a"));
-        var (exit, xz, errors) = await ProcessRunner.RunForBytesAsync(ProcessSpec.Of("xz", "-c") with { StandardInputFile = plain });
+        var (exit, xz, errors) = await ProcessRunner.RunForBytesAsync(ProcessSpec.Of("xz", "-c") with { StandardInputFile = plain }, cancellationToken: TestContext.Current.CancellationToken);
         Assert.True(exit == 0, errors);
         string archive = Path.Combine(dir, "p.tar.xz");
         System.IO.File.WriteAllBytes(archive, xz);
@@ -70,7 +70,7 @@ public sealed class SafeTarExtractorTests : IDisposable
         string archive = Tar("release.tar.gz", gzip: true, Dir("r/"), File("r/xen/Makefile", "x"));
         string wrong = new('0', 64);
 
-        var e = await Assert.ThrowsAsync<ImageBuilderException>(() => SourceFetcher.FetchAsync(new UpstreamTarball(new Uri(archive), wrong), Path.Combine(dir, "src"), Path.Combine(dir, "log")));
+        var e = await Assert.ThrowsAsync<ImageBuilderException>(() => SourceFetcher.FetchAsync(new UpstreamTarball(new Uri(archive), wrong), Path.Combine(dir, "src"), Path.Combine(dir, "log"), cancellationToken: TestContext.Current.CancellationToken));
 
         Assert.Contains($"the recipe says {wrong}; nothing was extracted", e.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(dir, "src", "xen")));
@@ -82,7 +82,7 @@ public sealed class SafeTarExtractorTests : IDisposable
         string archive = Tar("release.tar.gz", gzip: true, Dir("r/"), File("r/xen/Makefile", "x"));
         string sha = Convert.ToHexStringLower(SHA256.HashData(System.IO.File.ReadAllBytes(archive)));
 
-        await SourceFetcher.FetchAsync(new UpstreamTarball(new Uri(archive), sha.ToUpperInvariant()), Path.Combine(dir, "src"), Path.Combine(dir, "log"));
+        await SourceFetcher.FetchAsync(new UpstreamTarball(new Uri(archive), sha.ToUpperInvariant()), Path.Combine(dir, "src"), Path.Combine(dir, "log"), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal("x", System.IO.File.ReadAllText(Path.Combine(dir, "src/xen/Makefile")));
     }

@@ -88,7 +88,7 @@ public sealed class RuntimeDependenciesTests
     public async Task Packages_are_found_by_the_roots_dpkg_database()
     {
         // The host is a Debian root too: its libc, bash and /bin/sh (diverted by dash) belong to libc6, bash and dash.
-        var owners = await PackageOwners.FindAsync("/", ["libc.so.6", "libnot-a-library.so.9"], ["/usr/bin/bash", "/bin/sh", "/usr/bin/not-a-program"]);
+        var owners = await PackageOwners.FindAsync("/", ["libc.so.6", "libnot-a-library.so.9"], ["/usr/bin/bash", "/bin/sh", "/usr/bin/not-a-program"], cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(
             ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create("/bin/sh", "dash"), KeyValuePair.Create("/usr/bin/bash", "bash"), KeyValuePair.Create("libc.so.6", "libc6")]),

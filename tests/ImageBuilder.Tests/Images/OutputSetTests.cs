@@ -55,7 +55,7 @@ public sealed class OutputSetTests
 
         var first = await set.LockAsync(() => { }, CancellationToken.None);
         var second = set.LockAsync(() => waited = true, CancellationToken.None);
-        await Task.Delay(500);
+        await Task.Delay(500, cancellationToken: TestContext.Current.CancellationToken);
         Assert.False(second.IsCompleted);
         first.Dispose();
         using (await second)

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using ImageBuilder.Common.Processes;
 using ImageBuilder.TestSupport;
-using Xunit.Abstractions;
 
 namespace ImageBuilder.Tests.Integration;
 

@@ -40,7 +40,7 @@ public sealed class MinimalImageTests(MinimalImageFixture demo) : IClassFixture<
         args.Add(option);
         args.Add(value is null ? demo.Image : string.Format(System.Globalization.CultureInfo.InvariantCulture, value, demo.Image));
 
-        var outcome = await BootRunner.WatchAsync(ProcessSpec.Of(QemuCommand.Program, args), DemoBuild.DemoMarkers, TimeSpan.FromSeconds(300), demo.Directory.Combine($"plain-{name}.log"));
+        var outcome = await BootRunner.WatchAsync(ProcessSpec.Of(QemuCommand.Program, args), DemoBuild.DemoMarkers, TimeSpan.FromSeconds(300), demo.Directory.Combine($"plain-{name}.log"), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.True(outcome.Succeeded, $"{outcome.Reason}\n{outcome.LogTail}");
     }

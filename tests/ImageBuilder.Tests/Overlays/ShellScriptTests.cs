@@ -32,7 +32,7 @@ public sealed class ShellScriptTests
     [Fact]
     public void The_live_init_the_dom0_services_the_demo_and_the_guest_inits_are_all_checked()
     {
-        var scripts = Scripts().Cast<object[]>().Select(row => (string)row[0]).ToList();
+        var scripts = Scripts().Select(row => row.Data).ToList();
 
         foreach (string expected in (string[])["overlays/live-initramfs/init", "overlays/dom0/usr/local/bin/xen-demo", "overlays/dom0/usr/lib/imagebuilder/start-guests", "overlays/guest-tiny/init", "overlays/dom0-initramfs/init", "overlays/dom0/etc/profile.d/imagebuilder.sh"])
         {

@@ -97,7 +97,7 @@ public sealed class PlanTests
         string leftover = cache.CreateTemporary(plan.Steps[0].Key);
         File.WriteAllText(Path.Combine(leftover, "half-written"), "x");
 
-        await new PlanRunner(cache, new PlainReporter()).RunAsync(plan);
+        await new PlanRunner(cache, new PlainReporter()).RunAsync(plan, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.False(Directory.Exists(leftover));
         Assert.True(cache.Contains(plan.Steps[0].Key));
@@ -122,8 +122,8 @@ public sealed class PlanTests
         var step = new FakeStep("s", "p");
         var plan = Plan.Create([step], new ToolVersions());
 
-        await new PlanRunner(cache, new PlainReporter()).RunAsync(plan);
-        await new PlanRunner(cache, new PlainReporter()).RunAsync(plan);
+        await new PlanRunner(cache, new PlainReporter()).RunAsync(plan, cancellationToken: TestContext.Current.CancellationToken);
+        await new PlanRunner(cache, new PlainReporter()).RunAsync(plan, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(1, step.Runs);
         Assert.True(File.Exists(Path.Combine(cache.PathOf(plan.Steps[0].Key), "result")));
@@ -138,7 +138,7 @@ public sealed class PlanTests
         var step = new FakeStep("broken", "p") { Fail = true };
         var plan = Plan.Create([step], new ToolVersions());
 
-        var e = await Assert.ThrowsAsync<ImageBuilder.Common.ImageBuilderException>(() => new PlanRunner(cache, new PlainReporter()).RunAsync(plan));
+        var e = await Assert.ThrowsAsync<ImageBuilder.Common.ImageBuilderException>(() => new PlanRunner(cache, new PlainReporter()).RunAsync(plan, cancellationToken: TestContext.Current.CancellationToken));
 
         Assert.StartsWith("step broken failed:", e.Message, StringComparison.Ordinal);
         Assert.False(cache.Contains(plan.Steps[0].Key));
@@ -155,7 +155,7 @@ public sealed class PlanTests
         var crowd = new Crowd(mostAtOnce);
         Step[] steps = [.. Enumerable.Range(0, 4).Select(i => new FakeStep($"s{i}", $"p{i}") { Crowd = crowd, Delay = TimeSpan.FromMilliseconds(200) })];
 
-        await new PlanRunner(new StepCache(dir.Combine("cache")), new PlainReporter(), cores).RunAsync(Plan.Create(steps, new ToolVersions()));
+        await new PlanRunner(new StepCache(dir.Combine("cache")), new PlainReporter(), cores).RunAsync(Plan.Create(steps, new ToolVersions()), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(mostAtOnce, crowd.MostAtOnce);
     }
@@ -172,7 +172,7 @@ public sealed class PlanTests
             new FakeStep("b", "b") { Crowd = crowd, Delay = TimeSpan.FromMilliseconds(200) },
         ];
 
-        await new PlanRunner(new StepCache(dir.Combine("cache")), new PlainReporter(), cores: 2).RunAsync(Plan.Create(steps, new ToolVersions()));
+        await new PlanRunner(new StepCache(dir.Combine("cache")), new PlainReporter(), cores: 2).RunAsync(Plan.Create(steps, new ToolVersions()), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(2, crowd.MostAtOnce);
         Assert.Equal(["a", "b"], crowd.CompanyOf("b"));
@@ -188,7 +188,7 @@ public sealed class PlanTests
         var other = new FakeStep("other", "2") { Crowd = crowd };
         var last = new FakeStep("last", "3", first, other) { Crowd = crowd };
 
-        var outputs = await new PlanRunner(new StepCache(dir.Combine("cache")), new PlainReporter(), cores: 4).RunAsync(Plan.Create([last], new ToolVersions()));
+        var outputs = await new PlanRunner(new StepCache(dir.Combine("cache")), new PlainReporter(), cores: 4).RunAsync(Plan.Create([last], new ToolVersions()), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(["last"], crowd.CompanyOf("last"));
         Assert.Equal("3", File.ReadAllText(Path.Combine(outputs["last"], "result")));
@@ -205,7 +205,7 @@ public sealed class PlanTests
         var after = new FakeStep("after", "r");
         var plan = Plan.Create([slow, broken, after], new ToolVersions());
 
-        var e = await Assert.ThrowsAsync<ImageBuilder.Common.ImageBuilderException>(() => new PlanRunner(cache, new PlainReporter(), cores: 2).RunAsync(plan));
+        var e = await Assert.ThrowsAsync<ImageBuilder.Common.ImageBuilderException>(() => new PlanRunner(cache, new PlainReporter(), cores: 2).RunAsync(plan, cancellationToken: TestContext.Current.CancellationToken));
 
         Assert.StartsWith("step broken failed:", e.Message, StringComparison.Ordinal);
         Assert.True(cache.Contains(plan[slow].Key));
@@ -227,7 +227,7 @@ public sealed class PlanTests
         var watch = System.Diagnostics.Stopwatch.StartNew();
 
         var build = new PlanRunner(cache, new PlainReporter(), cores: 2).RunAsync(plan, cancel.Token);
-        await crowd.AllIn.WaitAsync(TimeSpan.FromSeconds(30));
+        await crowd.AllIn.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken: TestContext.Current.CancellationToken);
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => build);
@@ -244,7 +244,7 @@ public sealed class PlanTests
         var two = new FakeStep("two", "same") { Delay = TimeSpan.FromMilliseconds(300) };
         using var output = new StringWriter();
 
-        var outputs = await new PlanRunner(new StepCache(dir.Combine("cache")), new PlainReporter(TextWriter.Synchronized(output)), cores: 2).RunAsync(Plan.Create([one, two], new ToolVersions()));
+        var outputs = await new PlanRunner(new StepCache(dir.Combine("cache")), new PlainReporter(TextWriter.Synchronized(output)), cores: 2).RunAsync(Plan.Create([one, two], new ToolVersions()), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(1, one.Runs + two.Runs);
         Assert.Equal(outputs["one"], outputs["two"]);

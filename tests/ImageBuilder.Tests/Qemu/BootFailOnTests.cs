@@ -19,7 +19,7 @@ public sealed class BootFailOnTests
         using var dir = new TempDirectory();
         var clock = Stopwatch.StartNew();
 
-        var outcome = await BootRunner.WatchAsync(Console("echo ready; sleep 1; printf 'demo: x\\nIMAGEBUILDER-DEMO-FAI'; sleep 1; echo LED; sleep 60"), ["ready", "IMAGEBUILDER-DEMO-DONE"], TimeSpan.FromSeconds(50), dir.Combine("console.log"), ["IMAGEBUILDER-DEMO-FAILED"]);
+        var outcome = await BootRunner.WatchAsync(Console("echo ready; sleep 1; printf 'demo: x\\nIMAGEBUILDER-DEMO-FAI'; sleep 1; echo LED; sleep 60"), ["ready", "IMAGEBUILDER-DEMO-DONE"], TimeSpan.FromSeconds(50), dir.Combine("console.log"), ["IMAGEBUILDER-DEMO-FAILED"], cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.False(outcome.Succeeded);
         Assert.StartsWith("the console showed 'IMAGEBUILDER-DEMO-FAILED'", outcome.Reason, StringComparison.Ordinal);
@@ -32,7 +32,7 @@ public sealed class BootFailOnTests
     {
         using var dir = new TempDirectory();
 
-        var outcome = await BootRunner.WatchAsync(Console("echo ready; echo IMAGEBUILDER-DEMO-DONE; sleep 60"), ["ready", "IMAGEBUILDER-DEMO-DONE"], TimeSpan.FromSeconds(50), dir.Combine("console.log"), ["IMAGEBUILDER-DEMO-FAILED"]);
+        var outcome = await BootRunner.WatchAsync(Console("echo ready; echo IMAGEBUILDER-DEMO-DONE; sleep 60"), ["ready", "IMAGEBUILDER-DEMO-DONE"], TimeSpan.FromSeconds(50), dir.Combine("console.log"), ["IMAGEBUILDER-DEMO-FAILED"], cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.True(outcome.Succeeded, outcome.Reason);
     }
