@@ -253,6 +253,57 @@ public sealed class BzImageAndConfigTests
         }
     }
 
+    /// <summary>
+    /// Payloads packed as the kernel's build packs them (arch/x86/boot/compressed/Makefile: the compressor's stream,
+    /// then the size word), each by its real tool with the kernel's options where they matter (xz with the x86 BCJ
+    /// filter and CRC32, as scripts/xz_wrap.sh runs it; the legacy .lzma and lz4 formats).
+    /// </summary>
+    [Theory]
+    [InlineData("xz", "--check=crc32 --x86 --lzma2=dict=1MiB -c")]
+    [InlineData("zstd", "-19 -c")]
+    [InlineData("bzip2", "-9 -c")]
+    [InlineData("lzma", "-9 -c")]
+    [InlineData("lz4", "-l -9 -c")]
+    public void Every_kernel_payload_compression_is_read(string tool, string arguments)
+    {
+        byte[] vmlinux = [.. Elf, .. Enumerable.Range(0, 200_000).Select(i => (byte)(i * 7 % 251)), .. Encoding.ASCII.GetBytes("a kernel")];
+        string path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(path, BzImageWith(Packed(vmlinux, tool, arguments.Split(' '))));
+
+            Assert.Equal(vmlinux, BzImage.Vmlinux(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void A_damaged_payload_is_named()
+    {
+        byte[] vmlinux = [.. Elf, .. new byte[50_000]];
+        string path = Path.GetTempFileName();
+        try
+        {
+            byte[] xz = Xz(vmlinux);
+            xz[xz.Length / 2] ^= 0xFF;
+            File.WriteAllBytes(path, BzImageWith(xz));
+            var damaged = Assert.Throws<InspectionException>(() => BzImage.Vmlinux(path));
+            Assert.StartsWith($"{Path.GetFileName(path)}: xz could not decompress the kernel payload: ", damaged.Message, StringComparison.Ordinal);
+
+            byte[] gzip = Gzip(vmlinux);
+            File.WriteAllBytes(path, BzImageWith(gzip.AsSpan(0, gzip.Length / 2).ToArray()));
+            var cut = Assert.Throws<InspectionException>(() => BzImage.Vmlinux(path));
+            Assert.StartsWith($"{Path.GetFileName(path)}: the payload decompressed to ", cut.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     /// <summary>The ELF magic (the System V ABI's e_ident[EI_MAG0..3]).</summary>
     private static readonly byte[] Elf = [0x7F, (byte)'E', (byte)'L', (byte)'F'];
 
@@ -285,13 +336,15 @@ public sealed class BzImageAndConfigTests
     /// <paramref name="data"/> packed as the kernel's build packs an xz payload (arch/x86/boot/compressed/Makefile,
     /// xzkern_with_size): the xz stream, then the uncompressed size as a little-endian 32-bit word.
     /// </summary>
-    private static byte[] Xz(byte[] data, long? sizeWord = null)
+    private static byte[] Xz(byte[] data, long? sizeWord = null) => Packed(data, "xz", ["-c"], sizeWord);
+
+    private static byte[] Packed(byte[] data, string tool, string[] arguments, long? sizeWord = null)
     {
         string path = Path.GetTempFileName();
         try
         {
             File.WriteAllBytes(path, data);
-            var (exit, output, errors) = ProcessRunner.RunForBytesAsync(ProcessSpec.Of("xz", "-c") with { StandardInputFile = path }).GetAwaiter().GetResult();
+            var (exit, output, errors) = ProcessRunner.RunForBytesAsync(ProcessSpec.Of(tool, arguments) with { StandardInputFile = path }).GetAwaiter().GetResult();
             Assert.True(exit == 0, errors);
             byte[] size = new byte[4];
             BinaryPrimitives.WriteUInt32LittleEndian(size, (uint)(sizeWord ?? data.Length));

@@ -26,18 +26,38 @@ public sealed class SafeTarExtractorTests : IDisposable
         Assert.Equal("all:\n", System.IO.File.ReadAllText(Path.Combine(dir, "out/copy")));
     }
 
-    [Fact]
-    public async Task An_xz_tarball_is_extracted_through_xz()
+    /// <summary>Tarballs compressed by the real tools (as releases are) are read in process.</summary>
+    [Theory]
+    [InlineData("xz", "xz")]
+    [InlineData("bzip2", "bz2")]
+    [InlineData("zstd", "zst")]
+    [InlineData("lzma", "lzma")]
+    public async Task A_tarball_compressed_by_its_tool_is_extracted(string tool, string extension)
     {
-        string plain = Tar("plain.tar", gzip: false, Dir("p/"), File("p/a.txt", "a"));
-        var (exit, xz, errors) = await ProcessRunner.RunForBytesAsync(ProcessSpec.Of("xz", "-c") with { StandardInputFile = plain }, cancellationToken: TestContext.Current.CancellationToken);
+        string plain = Tar("plain.tar", gzip: false, Dir("p/"), File("p/a.txt", "a"), File("p/big.bin", new string('x', 300_000)));
+        var (exit, compressed, errors) = await ProcessRunner.RunForBytesAsync(ProcessSpec.Of(tool, "-c") with { StandardInputFile = plain }, cancellationToken: TestContext.Current.CancellationToken);
         Assert.True(exit == 0, errors);
-        string archive = Path.Combine(dir, "p.tar.xz");
-        System.IO.File.WriteAllBytes(archive, xz);
+        string archive = Path.Combine(dir, "p.tar." + extension);
+        System.IO.File.WriteAllBytes(archive, compressed);
 
         SafeTarExtractor.Extract(archive, Path.Combine(dir, "out"));
 
         Assert.Equal("a", System.IO.File.ReadAllText(Path.Combine(dir, "out/a.txt")));
+        Assert.Equal(new string('x', 300_000), System.IO.File.ReadAllText(Path.Combine(dir, "out/big.bin")));
+    }
+
+    [Fact]
+    public async Task A_damaged_compressed_tarball_is_refused_by_name_without_a_trace()
+    {
+        string plain = Tar("plain.tar", gzip: false, Dir("p/"), File("p/a.txt", new string('a', 100_000)));
+        var (exit, compressed, errors) = await ProcessRunner.RunForBytesAsync(ProcessSpec.Of("xz", "-c") with { StandardInputFile = plain }, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(exit == 0, errors);
+        string archive = Path.Combine(dir, "cut.tar.xz");
+        System.IO.File.WriteAllBytes(archive, compressed.AsSpan(0, compressed.Length / 2).ToArray());
+
+        var e = Assert.ThrowsAny<ImageBuilderException>(() => SafeTarExtractor.Extract(archive, Path.Combine(dir, "out")));
+
+        Assert.StartsWith("cut.tar.xz: ", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,7 +1,6 @@
 using System.Formats.Tar;
-using System.IO.Compression;
 using ImageBuilder.Common;
-using ImageBuilder.Common.Processes;
+using Hv.Kernel.Inspection;
 
 namespace Hv.Kernel.Sources;
 
@@ -67,29 +66,31 @@ public static class SafeTarExtractor
     /// <summary>The archive's file entries (metadata entries skipped); each is valid until the next is taken.</summary>
     private static IEnumerable<TarEntry> Entries(string archive)
     {
-        using var decompressed = Open(archive, out var process);
-        try
+        using var decompressed = Open(archive);
+        using var reader = new TarReader(decompressed);
+        TarEntry? entry;
+        while ((entry = Readable(() => reader.GetNextEntry(), archive)) is not null)
         {
-            using var reader = new TarReader(decompressed);
-            while (reader.GetNextEntry() is { } entry)
+            if (entry.EntryType is not (TarEntryType.GlobalExtendedAttributes or TarEntryType.ExtendedAttributes))
             {
-                if (entry.EntryType is not (TarEntryType.GlobalExtendedAttributes or TarEntryType.ExtendedAttributes))
-                {
-                    yield return entry;
-                }
+                yield return entry;
             }
         }
-        finally
-        {
-            if (process is not null)
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill();
-                }
 
-                process.Dispose();
-            }
+        // The tar reader stops at its end marker, or at the first short read, which is how a cut-off compressed
+        // stream can look: reading the decompressor to its end makes it check the rest (xz's index, every checksum).
+        Readable(() => { decompressed.CopyTo(Stream.Null); return 0; }, archive);
+    }
+
+    private static T Readable<T>(Func<T> read, string archive)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or FormatException or SharpCompress.Common.SharpCompressException)
+        {
+            throw new ImageBuilderException($"{Path.GetFileName(archive)}: not a readable (compressed) tar archive: {e.Message}");
         }
     }
 
@@ -150,34 +151,13 @@ public static class SafeTarExtractor
         return top;
     }
 
-    /// <summary>gzip in process; xz, bzip2 and zstd through their tools, streamed.</summary>
-    private static Stream Open(string archive, out System.Diagnostics.Process? process)
+    /// <summary>The archive's bytes, decompressed as its first bytes say (<see cref="Compressed"/>), streamed.</summary>
+    private static Stream Open(string archive)
     {
-        process = null;
         var file = File.OpenRead(archive);
-        Span<byte> magic = stackalloc byte[6];
+        Span<byte> magic = stackalloc byte[Compressed.MagicLength];
         int read = file.Read(magic);
         file.Position = 0;
-        if (read >= 2 && magic[0] == 0x1F && magic[1] == 0x8B)
-        {
-            return new GZipStream(file, CompressionMode.Decompress);
-        }
-
-        string? tool = magic[..read] switch
-        {
-            [0xFD, 0x37, 0x7A, 0x58, 0x5A, ..] => "xz",
-            [0x42, 0x5A, 0x68, ..] => "bzip2",
-            [0x28, 0xB5, 0x2F, 0xFD, ..] => "zstd",
-            _ => null,
-        };
-        if (tool is null)
-        {
-            return file;
-        }
-
-        file.Dispose();
-        process = ProcessRunner.StartStreaming(ProcessSpec.Of(tool, "-dc", archive) with { Hint = $"apt-get install {tool}" });
-        process.StandardInput.Close();
-        return process.StandardOutput.BaseStream;
+        return Compressed.Open(file, Compressed.Recognise(magic[..read]), Path.GetFileName(archive));
     }
 }
