@@ -106,7 +106,7 @@ bool RunTests(FilePath project, string filter, string name, bool yielding)
         .Append("--no-build").Append("--no-restore")
         .Append("--results-directory").AppendQuoted(resultsDirectory.FullPath)
         .Append("--report-xunit-trx").Append("--report-xunit-trx-filename").AppendQuoted($"{name}.trx")
-        .Append("--output").Append("Detailed").Append("--progress").Append("off");
+        .Append("--output").Append("Detailed").Append("--no-progress");
     if (filter != null)
     {
         arguments.Append("--filter").AppendQuoted(filter);

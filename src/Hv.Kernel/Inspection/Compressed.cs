@@ -51,6 +51,12 @@ public static class Compressed
     public static Stream Open(Stream source, Compression compression, string name)
     {
         ArgumentNullException.ThrowIfNull(source);
+        if (compression == Compression.Lz4)
+        {
+            source.Dispose();
+            throw new InspectionException($"{name}: {compression} compression is not supported (gzip, xz, bzip2, zstd and lzma are)");
+        }
+
         return compression switch
         {
             Compression.None => source,
@@ -58,8 +64,7 @@ public static class Compressed
             Compression.Xz => new XZStream(source),
             Compression.Bzip2 => BZip2Stream.Create(source, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true, leaveOpen: false, tolerateTruncatedStream: false),
             Compression.Zstd => new DecompressionStream(source),
-            Compression.Lzma => OpenLzma(source, name),
-            _ => throw new InspectionException($"{name}: {compression} compression is not supported (gzip, xz, bzip2, zstd and lzma are)"),
+            _ => OpenLzma(source, name),
         };
     }
 
@@ -87,6 +92,7 @@ public static class Compressed
         byte[] header = new byte[LzmaHeader];
         if (source.ReadAtLeast(header, LzmaHeader, throwOnEndOfStream: false) < LzmaHeader)
         {
+            source.Dispose();
             throw new InspectionException($"{name}: an lzma stream shorter than its {LzmaHeader}-byte header");
         }
 

@@ -55,7 +55,7 @@ public static class SafeTarExtractor
                     break;
                 case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
                     Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                    entry.ExtractToFile(destination, overwrite: true);
+                    Readable(() => { entry.ExtractToFile(destination, overwrite: true); return 0; }, name);
                     break;
                 default:
                     throw Escape(name, entry.Name, $"unsupported entry type {entry.EntryType} in a source archive");
@@ -78,7 +78,8 @@ public static class SafeTarExtractor
         }
 
         // The tar reader stops at its end marker, or at the first short read, which is how a cut-off compressed
-        // stream can look: reading the decompressor to its end makes it check the rest (xz's index, every checksum).
+        // stream can look: reading the decompressor to its end makes it check the rest (its blocks' checksums), and
+        // bytes after the compressed stream that are not another stream are refused.
         Readable(() => { decompressed.CopyTo(Stream.Null); return 0; }, archive);
     }
 
@@ -88,7 +89,7 @@ public static class SafeTarExtractor
         {
             return read();
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or FormatException or SharpCompress.Common.SharpCompressException)
+        catch (Exception e) when (e is InvalidDataException or IOException or FormatException or OverflowException or NotSupportedException or NotImplementedException or SharpCompress.Common.SharpCompressException)
         {
             throw new ImageBuilderException($"{Path.GetFileName(archive)}: not a readable (compressed) tar archive: {e.Message}");
         }
@@ -133,7 +134,9 @@ public static class SafeTarExtractor
     /// <summary>The one folder every entry is under, if there is exactly one.</summary>
     private static string? CommonTopFolder(string archive)
     {
+        // Every entry is read even once the answer is known: the whole stream is checked before anything is written.
         string? top = null;
+        bool single = true;
         foreach (var entry in Entries(archive))
         {
             string name = entry.Name.TrimStart('.', '/');
@@ -142,22 +145,31 @@ public static class SafeTarExtractor
             bool isFolder = slash >= 0 || entry.EntryType == TarEntryType.Directory;
             if (!isFolder || (top is not null && top != first))
             {
-                return null;
+                single = false;
             }
 
-            top = first;
+            top ??= first;
         }
 
-        return top;
+        return single ? top : null;
     }
 
     /// <summary>The archive's bytes, decompressed as its first bytes say (<see cref="Compressed"/>), streamed.</summary>
     private static Stream Open(string archive)
     {
         var file = File.OpenRead(archive);
-        Span<byte> magic = stackalloc byte[Compressed.MagicLength];
+        byte[] magic = new byte[Compressed.MagicLength];
         int read = file.Read(magic);
         file.Position = 0;
-        return Compressed.Open(file, Compressed.Recognise(magic[..read]), Path.GetFileName(archive));
+        try
+        {
+            // Some decompressors read their first block when they are created.
+            return Readable(() => Compressed.Open(file, Compressed.Recognise(magic.AsSpan(0, read)), Path.GetFileName(archive)), archive);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
     }
 }
