@@ -3,7 +3,6 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using Hv.Kernel.Sources;
 using ImageBuilder.Common;
-using ImageBuilder.Common.Processes;
 
 namespace Hv.Kernel.Tests;
 
@@ -32,9 +31,9 @@ public sealed class SafeTarExtractorTests : IDisposable
     [InlineData("bzip2", "bz2")]
     [InlineData("zstd", "zst")]
     [InlineData("lzma", "lzma")]
-    public async Task A_tarball_compressed_by_its_tool_is_extracted(string tool, string extension)
+    public void A_tarball_compressed_by_its_tool_is_extracted(string tool, string extension)
     {
-        byte[] compressed = await CompressedBy(tool, Tar("plain.tar", gzip: false, Dir("p/"), File("p/a.txt", "a"), File("p/big.bin", new string('x', 300_000))));
+        byte[] compressed = RealCompressor.Compress(tool, Tar("plain.tar", gzip: false, Dir("p/"), File("p/a.txt", "a"), File("p/big.bin", new string('x', 300_000))));
         string archive = Path.Combine(dir, "p.tar." + extension);
         System.IO.File.WriteAllBytes(archive, compressed);
 
@@ -50,9 +49,9 @@ public sealed class SafeTarExtractorTests : IDisposable
     [InlineData("zstd", "zst")]
     [InlineData("lzma", "lzma")]
     [InlineData("gzip", "gz")]
-    public async Task A_compressed_tarball_cut_in_half_is_refused_by_name_without_a_trace(string tool, string extension)
+    public void A_compressed_tarball_cut_in_half_is_refused_by_name_without_a_trace(string tool, string extension)
     {
-        byte[] compressed = await CompressedBy(tool, Tar("plain.tar", gzip: false, Dir("p/"), File("p/a.txt", new string('a', 100_000)), File("p/b.txt", "b")));
+        byte[] compressed = RealCompressor.Compress(tool, Tar("plain.tar", gzip: false, Dir("p/"), File("p/a.txt", new string('a', 100_000)), File("p/b.txt", "b")));
         string archive = Path.Combine(dir, "cut.tar." + extension);
         System.IO.File.WriteAllBytes(archive, compressed.AsSpan(0, compressed.Length / 2).ToArray());
 
@@ -107,13 +106,6 @@ public sealed class SafeTarExtractorTests : IDisposable
         await SourceFetcher.FetchAsync(new UpstreamTarball(new Uri(archive), sha.ToUpperInvariant()), Path.Combine(dir, "src"), Path.Combine(dir, "log"), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal("x", System.IO.File.ReadAllText(Path.Combine(dir, "src/xen/Makefile")));
-    }
-
-    private static async Task<byte[]> CompressedBy(string tool, string file)
-    {
-        var (exit, compressed, errors) = await ProcessRunner.RunForBytesAsync(ProcessSpec.Of(tool, "-c") with { StandardInputFile = file }, cancellationToken: TestContext.Current.CancellationToken);
-        Assert.True(exit == 0, errors);
-        return compressed;
     }
 
     private static PaxTarEntry Dir(string name) => new PaxTarEntry(TarEntryType.Directory, name);

@@ -78,7 +78,7 @@ public static class Compressed
             {
                 stream.CopyTo(output);
             }
-            catch (Exception e) when (e is InvalidDataException or IOException or InvalidOperationException or ArgumentException or IndexOutOfRangeException or SharpCompress.Common.SharpCompressException)
+            catch (Exception e) when (IsUnreadable(e))
             {
                 throw new InspectionException($"{name}: cannot decompress: {e.Message}");
             }
@@ -86,6 +86,14 @@ public static class Compressed
 
         return output.ToArray();
     }
+
+    /// <summary>
+    /// Whether reading a compressed stream (or the archive inside it) threw because of its bytes: .NET's gzip and tar
+    /// readers, SharpCompress's decoders (and the filters they lack), and I/O. Anything else is a bug, not damage.
+    /// </summary>
+    public static bool IsUnreadable(Exception e) =>
+        e is InvalidDataException or IOException or FormatException or OverflowException or NotSupportedException or NotImplementedException
+            or SharpCompress.Common.SharpCompressException;
 
     private static LzmaStream OpenLzma(Stream source, string name)
     {

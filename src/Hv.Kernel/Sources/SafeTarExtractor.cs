@@ -89,7 +89,7 @@ public static class SafeTarExtractor
         {
             return read();
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or FormatException or OverflowException or NotSupportedException or NotImplementedException or SharpCompress.Common.SharpCompressException)
+        catch (Exception e) when (Compressed.IsUnreadable(e))
         {
             throw new ImageBuilderException($"{Path.GetFileName(archive)}: not a readable (compressed) tar archive: {e.Message}");
         }
