@@ -15,6 +15,7 @@ public static partial class Commands
             Build(),
             PlanCommand(),
             Boot(),
+            Schema(),
         };
         return root;
     }
@@ -70,6 +71,17 @@ public static partial class Commands
             }
 
             Console.WriteLine($"then    image                {loaded.Name}.iso");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Schema()
+    {
+        var command = new Command("schema", $"Print the recipes' JSON Schema (the repository keeps it as recipes/{Recipes.RecipeSchema.FileName}; YAML editors read it).");
+        command.SetAction(_ =>
+        {
+            Console.Out.Write(Recipes.RecipeSchema.Json());
             return ExitCodes.Success;
         });
         return command;

@@ -23,23 +23,6 @@ public static partial class RecipeLoader
     public const string DefaultSecurityMirror = "http://deb.debian.org/debian-security";
     public const string DefaultKeyring = "/usr/share/keyrings/debian-archive-keyring.gpg";
 
-    private static readonly string[] TopKeys = ["name", "volume_label", "epoch", "archive", "hypervisor", "dom0", "boot", "guests", "demo"];
-    private static readonly string[] ArchiveKeys = ["mirror", "security_mirror", "suite", "components", "keyring", "updates"];
-    private static readonly string[] HypervisorKeys = ["package", "source", "kconfig", "config_base", "make_variables", "jobs", "command_line"];
-    private static readonly string[] SourceKeys = ["debian", "local", "tarball"];
-    private static readonly string[] TarballKeys = ["url", "sha256"];
-    private static readonly string[] DebianSourceKeys = ["package", "version"];
-    private static readonly string[] Dom0Keys = ["kernel", "command_line", "initramfs", "rootfs", "tools"];
-    private static readonly string[] ToolsKeys = ["source", "configure", "services", "build_packages", "jobs"];
-    private static readonly string[] KernelKeys = ["package"];
-    private static readonly string[] InitramfsKeys = ["packages", "overlays", "modules"];
-    private static readonly string[] RootfsKeys = ["packages", "overlays", "hostname", "presenter", "ssh_authorized_keys"];
-    private static readonly string[] GuestKeys = ["name", "type", "memory", "vcpus", "autostart", "network", "command_line", "packages", "overlays", "disk", "firmware"];
-    private static readonly string[] DiskKeys = ["size_mib"];
-    private static readonly string[] BootKeys = ["timeout", "serial", "entries", "default", "firmware", "uefi_loader"];
-    private static readonly string[] SerialKeys = ["port", "speed"];
-    private static readonly string[] EntryKeys = ["title", "type", "xen_options", "kernel_options"];
-    private static readonly int[] SerialSpeeds = [9600, 19200, 38400, 57600, 115200];
 
     /// <param name="path">The recipe file.</param>
     /// <param name="sourceDateEpoch">SOURCE_DATE_EPOCH from the environment; it wins over the recipe's epoch.</param>
@@ -53,24 +36,24 @@ public static partial class RecipeLoader
         }
 
         string baseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var root = YamlMappingReader.Open(sink, document, string.Empty);
+        var root = YamlMappingReader.Open(sink, document, string.Empty, RecipeShape.Recipe);
         var recipe = root is null ? null : ReadRecipe(root, baseDirectory, sourceDateEpoch, Path.GetFullPath(path));
         return new RecipeLoadResult(sink.All.Count == 0 ? recipe : null, [.. sink.All]);
     }
 
     private static Recipe? ReadRecipe(YamlMappingReader root, string baseDirectory, long? sourceDateEpoch, string fullPath)
     {
-        string? name = root.String("name", required: true, check: v => NamePattern().IsMatch(v) ? null : $"'{v}' must be lower-case letters, digits, '.', '_' or '-' (at most 64), starting with a letter or digit");
-        string? label = root.String("volume_label", required: true, check: v => VolumeLabelPattern().IsMatch(v) ? null : $"'{v}' must be 1 to 32 characters of A-Z, 0-9 and _ (ISO 9660 d-characters)");
-        long? epoch = root.Integer("epoch", required: sourceDateEpoch is null, min: 0, max: 4_102_444_800);
-        var archive = ReadArchive(root.Mapping("archive", required: true));
-        var hypervisor = ReadHypervisor(root.Mapping("hypervisor", required: true), archive, baseDirectory);
-        var dom0 = ReadDom0(root.Mapping("dom0", required: true), archive, hypervisor, baseDirectory);
-        var boot = ReadBoot(root.Mapping("boot", required: true));
+        string? name = root.String("name", check: v => NamePattern().IsMatch(v) ? null : $"'{v}' must be lower-case letters, digits, '.', '_' or '-' (at most 64), starting with a letter or digit");
+        string? label = root.String("volume_label", check: v => VolumeLabelPattern().IsMatch(v) ? null : $"'{v}' must be 1 to 32 characters of A-Z, 0-9 and _ (ISO 9660 d-characters)");
+        long? epoch = root.Integer("epoch", required: sourceDateEpoch is null);
+        var archive = ReadArchive(root.Mapping("archive"));
+        var hypervisor = ReadHypervisor(root.Mapping("hypervisor"), archive, baseDirectory);
+        var dom0 = ReadDom0(root.Mapping("dom0"), archive, hypervisor, baseDirectory);
+        var boot = ReadBoot(root.Mapping("boot"));
         var guests = ReadGuests(root, baseDirectory, dom0?.Rootfs?.Hostname);
-        string? demoText = root.String("demo", check: v => v is "off" or "interactive" or "unattended" ? null : $"'{v}' is not a demo mode (off, interactive or unattended)");
+        string? demoText = root.String("demo");
         var demo = demoText switch { "interactive" => DemoMode.Interactive, "unattended" => DemoMode.Unattended, _ => DemoMode.Off };
-        root.Finish(TopKeys);
+        root.Finish();
 
         if (dom0 is { Rootfs: null })
         {
@@ -112,11 +95,11 @@ public static partial class RecipeLoader
 
         string mirror = map.String("mirror", check: CheckSourcesUrl) ?? DefaultMirror;
         string? security = map.Has("security_mirror") ? map.String("security_mirror", check: CheckSourcesUrl) : DefaultSecurityMirror;
-        string? suite = map.String("suite", required: true, check: v => SuitePattern().IsMatch(v) ? null : $"'{v}' is not a Debian suite name such as bookworm");
+        string? suite = map.String("suite", check: v => SuitePattern().IsMatch(v) ? null : $"'{v}' is not a Debian suite name such as bookworm");
         var components = map.CheckedStringList("components", v => ComponentPattern().IsMatch(v) ? null : $"'{v}' is not an archive component such as main, contrib or non-free-firmware");
         string keyring = map.String("keyring", check: v => ValueRules.SourcesField(v) ?? (File.Exists(v) ? null : $"keyring '{v}' not found (install debian-archive-keyring)")) ?? DefaultKeyring;
         bool updates = map.Boolean("updates") ?? true;
-        map.Finish(ArchiveKeys);
+        map.Finish();
         return suite is null ? null : new ArchiveSpec(mirror, security, suite, components.IsEmpty ? ["main"] : components, keyring, updates);
     }
 
@@ -150,7 +133,7 @@ public static partial class RecipeLoader
         }
 
         string configBase = map.String("config_base", check: v => ConfigTarget().IsMatch(v) ? null : $"'{v}' is not a make config target such as defconfig") ?? "defconfig";
-        int jobs = (int)(map.Integer("jobs", min: 1, max: 256) ?? Environment.ProcessorCount);
+        int jobs = (int)(map.Integer("jobs") ?? Environment.ProcessorCount);
         var variables = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         if (map.Mapping("make_variables") is { } vars)
         {
@@ -190,7 +173,7 @@ public static partial class RecipeLoader
         }
 
         var commandLine = ReadXenOptions(map.Mapping("command_line")) ?? XenCommandLine.Empty;
-        map.Finish(HypervisorKeys);
+        map.Finish();
         if (fromSource)
         {
             return source is null ? null : new HypervisorSpec(null, source, build, commandLine);
@@ -209,9 +192,9 @@ public static partial class RecipeLoader
         SourceSpec? result = null;
         if (map.Mapping("debian", required: map.Has("debian")) is { } debian)
         {
-            string? name = debian.String("package", required: true, check: CheckPackage);
-            string? version = debian.String("version", required: true, check: v => DebianVersion().IsMatch(v) ? null : $"'{v}' is not a Debian version");
-            debian.Finish(DebianSourceKeys);
+            string? name = debian.String("package", check: CheckPackage);
+            string? version = debian.String("version", check: v => DebianVersion().IsMatch(v) ? null : $"'{v}' is not a Debian version");
+            debian.Finish();
             if (name is not null && version is not null && archive is not null)
             {
                 result = new DebianSourcePackage(name, version, [.. archive.SourceLines().Select(l => l["deb ".Length..])], archive.Keyring);
@@ -220,9 +203,9 @@ public static partial class RecipeLoader
 
         if (map.Mapping("tarball", required: map.Has("tarball")) is { } tarball)
         {
-            string? url = tarball.String("url", required: true, check: CheckSourcesUrl);
-            string? sha = tarball.String("sha256", required: true, check: v => Sha256Pattern().IsMatch(v) ? null : "must be the archive's SHA-256: 64 hexadecimal digits");
-            tarball.Finish(TarballKeys);
+            string? url = tarball.String("url", check: CheckSourcesUrl);
+            string? sha = tarball.String("sha256", check: v => Sha256Pattern().IsMatch(v) ? null : "must be the archive's SHA-256: 64 hexadecimal digits");
+            tarball.Finish();
             if (result is not null)
             {
                 map.Sink.Error(tarball.Node, $"{map.Section}: give one of debian, tarball or local");
@@ -251,7 +234,7 @@ public static partial class RecipeLoader
             }
         }
 
-        map.Finish(SourceKeys);
+        map.Finish();
         if (result is null && !map.Has("debian") && !map.Has("local") && !map.Has("tarball"))
         {
             map.Sink.Error(map.Node, $"{map.Section}: give debian: {{ package, version }}, tarball: {{ url, sha256 }} or local: PATH");
@@ -267,31 +250,31 @@ public static partial class RecipeLoader
             return null;
         }
 
-        var kernelMap = map.Mapping("kernel", required: true);
-        string? kernelPackage = kernelMap?.String("package", required: true, check: CheckPackage);
-        kernelMap?.Finish(KernelKeys);
+        var kernelMap = map.Mapping("kernel");
+        string? kernelPackage = kernelMap?.String("package", check: CheckPackage);
+        kernelMap?.Finish();
         string commandLine = map.String("command_line", check: ValueRules.BootCommandLine) ?? "console=hvc0";
-        var initramfsMap = map.Mapping("initramfs", required: true);
+        var initramfsMap = map.Mapping("initramfs");
         InitramfsSpec? initramfs = null;
         if (initramfsMap is not null)
         {
             var modules = initramfsMap.CheckedStringList("modules", v => ModuleName().IsMatch(v) ? null : $"'{v}' is not a kernel module name")
                 .Select(m => m.Replace('-', '_'));
-            initramfs = new InitramfsSpec(Packages(initramfsMap, required: true), Overlays(initramfsMap, baseDirectory), [.. modules.Distinct()]);
-            initramfsMap.Finish(InitramfsKeys);
+            initramfs = new InitramfsSpec(Packages(initramfsMap), Overlays(initramfsMap, baseDirectory), [.. modules.Distinct()]);
+            initramfsMap.Finish();
         }
 
         RootfsSpec? rootfs = null;
         if (map.Mapping("rootfs") is { } rootfsMap)
         {
-            var packages = Packages(rootfsMap, required: true);
+            var packages = Packages(rootfsMap);
             var overlays = Overlays(rootfsMap, baseDirectory);
             string hostname = rootfsMap.String("hostname", check: v => HostnamePattern().IsMatch(v) ? null : $"'{v}' is not a host name (letters, digits and '-', at most 63)") ?? "dom0";
             bool presenter = rootfsMap.Boolean("presenter") ?? false;
             var keys = rootfsMap.CheckedStringList("ssh_authorized_keys", v => AuthorizedKey().IsMatch(v) ? null : "not a public key line such as 'ssh-ed25519 AAAA... comment'")
                 .Select(k => k.Trim());
 
-            rootfsMap.Finish(RootfsKeys);
+            rootfsMap.Finish();
             rootfs = new RootfsSpec(packages, overlays, hostname, presenter, [.. keys]);
         }
 
@@ -308,7 +291,7 @@ public static partial class RecipeLoader
             }
         }
 
-        map.Finish(Dom0Keys);
+        map.Finish();
         return kernelPackage is null || initramfs is null ? null : new Dom0Spec(new KernelSpec(kernelPackage), commandLine, initramfs, rootfs) { Tools = tools };
     }
 
@@ -323,8 +306,8 @@ public static partial class RecipeLoader
         var configure = map.CheckedStringList("configure", v => ConfigureOption().IsMatch(v) ? null : $"'{v}' is not a configure option such as --enable-NAME, --disable-NAME or --with-NAME=VALUE");
         var services = map.CheckedStringList("services", v => UnitName().IsMatch(v) ? null : $"'{v}' is not a systemd unit name such as xenstored.service");
         var buildPackages = map.CheckedStringList("build_packages", CheckPackage);
-        int jobs = (int)(map.Integer("jobs", min: 1, max: 256) ?? Environment.ProcessorCount);
-        map.Finish(ToolsKeys);
+        int jobs = (int)(map.Integer("jobs") ?? Environment.ProcessorCount);
+        map.Finish();
         var options = new XenToolsOptions(configure, map.Has("services") ? services : XenToolsBuild.DefaultServices, jobs);
         return source is null ? null : new ToolsSpec(source, options, [.. XenToolsBuild.DefaultBuildPackages.Concat(buildPackages).Distinct(StringComparer.Ordinal)]);
     }
@@ -332,35 +315,35 @@ public static partial class RecipeLoader
     private static ImmutableArray<GuestSpec> ReadGuests(YamlMappingReader root, string baseDirectory, string? dom0Hostname)
     {
         var guests = ImmutableArray.CreateBuilder<GuestSpec>();
-        foreach (var node in root.Sequence("guests") ?? [])
+        foreach (var map in root.MappingList("guests"))
         {
-            if (YamlMappingReader.Open(root.Sink, node, "guests[]") is not { } map)
+            if (map is null)
             {
                 continue;
             }
 
-            string? name = map.String("name", required: true, check: CheckGuestName);
-            string? typeText = map.String("type", check: v => v is "pv" or "pvh" or "hvm" ? null : $"'{v}' is not a guest type (pv, pvh or hvm)");
+            string? name = map.String("name", check: CheckGuestName);
+            string? typeText = map.String("type");
             var type = typeText switch { "pvh" => GuestType.Pvh, "hvm" => GuestType.Hvm, _ => GuestType.Pv };
             bool hvm = type == GuestType.Hvm;
-            int memory = (int)(map.Integer("memory", min: hvm ? 64 : 16, max: 1 << 20) ?? (hvm ? 256 : 128));
-            int vcpus = (int)(map.Integer("vcpus", min: 1, max: 128) ?? 1);
+            int memory = (int)(map.Integer("memory", min: hvm ? 64 : null) ?? (hvm ? 256 : 128));
+            int vcpus = (int)(map.Integer("vcpus") ?? 1);
             bool autostart = map.Boolean("autostart") ?? true;
             string network = map.String("network", check: v => v == "none" || BridgeName().IsMatch(v) ? null : $"'{v}' is not a bridge name (or none)") ?? "xenbr0";
 
             // An HVM guest's command line is written into the grub.cfg on its disk; a PV guest's into an xl string.
             string commandLine = map.String("command_line", check: hvm ? ValueRules.BootCommandLine : ValueRules.GuestCommandLine)
                 ?? (hvm ? HvmGuestSpec.DefaultCommandLine : "console=hvc0");
-            var packages = Packages(map, required: true);
+            var packages = Packages(map);
             var overlays = Overlays(map, baseDirectory);
             int? diskMiB = null;
             if (map.Mapping("disk") is { } diskMap)
             {
-                diskMiB = (int)(diskMap.Integer("size_mib", required: true, min: hvm ? 64 : 16, max: 1 << 20) ?? 64);
-                diskMap.Finish(DiskKeys);
+                diskMiB = (int)(diskMap.Integer("size_mib", min: hvm ? 64 : null) ?? 64);
+                diskMap.Finish();
             }
 
-            string? firmwareText = map.String("firmware", check: v => v is "seabios" or "ovmf" ? null : $"'{v}' is not a guest firmware the archive provides (seabios or ovmf)");
+            string? firmwareText = map.String("firmware");
             var firmware = firmwareText == "ovmf" ? GuestFirmware.Ovmf : GuestFirmware.Seabios;
             if (firmwareText is not null && !hvm)
             {
@@ -372,7 +355,7 @@ public static partial class RecipeLoader
                 map.Sink.Error(map.NodeOf("type")!, "guests[].disk: an hvm guest boots from its own disk through its firmware; add disk: { size_mib: N }");
             }
 
-            map.Finish(GuestKeys);
+            map.Finish();
             if (name is null)
             {
                 continue;
@@ -404,7 +387,7 @@ public static partial class RecipeLoader
         return guests.ToImmutable();
     }
 
-    private static ImmutableArray<string> Packages(YamlMappingReader map, bool required) => map.CheckedStringList("packages", CheckPackage, required);
+    private static ImmutableArray<string> Packages(YamlMappingReader map) => map.CheckedStringList("packages", CheckPackage);
 
     private static ImmutableArray<string> Overlays(YamlMappingReader map, string baseDirectory)
     {
@@ -432,27 +415,22 @@ public static partial class RecipeLoader
             return null;
         }
 
-        int timeout = (int)(map.Integer("timeout", min: 0, max: 600) ?? 5);
+        int timeout = (int)(map.Integer("timeout") ?? 5);
         var serialMap = map.Mapping("serial");
         var serial = new SerialSpec(0, 115200);
         if (serialMap is not null)
         {
-            int port = (int)(serialMap.Integer("port", min: 0, max: 3) ?? 0);
+            int port = (int)(serialMap.Integer("port") ?? 0);
             long? speed = serialMap.Integer("speed");
-            if (speed is not null && !SerialSpeeds.Contains((int)speed))
-            {
-                serialMap.Sink.Error(serialMap.NodeOf("speed")!, $"boot.serial.speed: {speed} is not one of {string.Join(", ", SerialSpeeds)}");
-            }
-
             serial = new SerialSpec(port, (int)(speed ?? 115200));
-            serialMap.Finish(SerialKeys);
+            serialMap.Finish();
         }
 
         var entries = ImmutableArray.CreateBuilder<BootEntry>();
-        var entryNodes = map.Sequence("entries", required: true) ?? [];
-        foreach (var node in entryNodes)
+        var entryNodes = map.MappingList("entries");
+        foreach (var entryMap in entryNodes)
         {
-            if (ReadEntry(YamlMappingReader.Open(map.Sink, node, "boot.entries[]")) is { } entry)
+            if (ReadEntry(entryMap) is { } entry)
             {
                 entries.Add(entry);
             }
@@ -463,22 +441,11 @@ public static partial class RecipeLoader
             map.Sink.Error(map.NodeOf("entries")!, "boot.entries: at least one entry is needed");
         }
 
-        int defaultEntry = (int)(map.Integer("default", min: 0, max: Math.Max(0, entryNodes.Count - 1)) ?? 0);
+        int defaultEntry = (int)(map.Integer("default", max: Math.Max(0, entryNodes.Count - 1)) ?? 0);
         var firmware = new List<FirmwareKind>();
-        foreach (var (node, value) in map.StringList("firmware"))
+        foreach (string value in map.CheckedStringList("firmware"))
         {
-            switch (value)
-            {
-                case "bios":
-                    firmware.Add(FirmwareKind.Bios);
-                    break;
-                case "uefi":
-                    firmware.Add(FirmwareKind.Uefi);
-                    break;
-                default:
-                    map.Sink.Error(node, $"boot.firmware: '{value}' is not a firmware (bios or uefi)");
-                    break;
-            }
+            firmware.Add(value == "uefi" ? FirmwareKind.Uefi : FirmwareKind.Bios);
         }
 
         if (map.Has("firmware") && firmware.Count == 0 && map.NodeOf("firmware") is YamlSequenceNode { Children.Count: 0 } empty)
@@ -486,9 +453,9 @@ public static partial class RecipeLoader
             map.Sink.Error(empty, "boot.firmware: name at least one of bios, uefi");
         }
 
-        string? loaderText = map.String("uefi_loader", check: v => v is "grub" or "xen-efi" ? null : $"'{v}' is not a UEFI loader (grub or xen-efi)");
+        string? loaderText = map.String("uefi_loader");
         var loader = loaderText == "xen-efi" ? UefiLoader.XenEfi : UefiLoader.Grub;
-        map.Finish(BootKeys);
+        map.Finish();
         ImmutableArray<FirmwareKind> kinds = firmware.Count == 0 ? [FirmwareKind.Bios, FirmwareKind.Uefi] : [.. firmware.Distinct()];
         if (loader == UefiLoader.XenEfi && !entries.Any(e => e.Type == BootEntryType.Xen))
         {
@@ -505,11 +472,11 @@ public static partial class RecipeLoader
             return null;
         }
 
-        string? title = map.String("title", required: true, check: ValueRules.Text);
-        string? typeText = map.String("type", check: v => v is "xen" or "linux" ? null : $"'{v}' is not a boot entry type (xen or linux)");
+        string? title = map.String("title", check: ValueRules.Text);
+        string? typeText = map.String("type");
         var xenOptions = ReadXenOptions(map.Mapping("xen_options")) ?? XenCommandLine.Empty;
         string? kernelOptions = map.String("kernel_options", check: ValueRules.BootCommandLine);
-        map.Finish(EntryKeys);
+        map.Finish();
         var type = typeText == "linux" ? BootEntryType.Linux : BootEntryType.Xen;
         if (type == BootEntryType.Linux && xenOptions.Options.Length > 0)
         {

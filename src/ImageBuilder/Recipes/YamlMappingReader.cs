@@ -21,8 +21,9 @@ internal sealed class DiagnosticSink(string file)
 }
 
 /// <summary>
-/// Reads one YAML mapping field by field. Every problem becomes a diagnostic at the offending node and
-/// reading goes on, so one run reports all mistakes. <see cref="Finish"/> reports keys nobody asked for.
+/// Reads one YAML mapping field by field, each as the kind its <see cref="Shape"/> declares. Every problem becomes a
+/// diagnostic at the offending node and reading goes on, so one run reports all mistakes. <see cref="Finish"/>
+/// reports keys the shape does not have.
 /// </summary>
 internal sealed class YamlMappingReader
 {
@@ -30,11 +31,12 @@ internal sealed class YamlMappingReader
     private readonly Dictionary<string, (YamlScalarNode Key, YamlNode Value)> fields = new(StringComparer.Ordinal);
     private readonly HashSet<string> consumed = new(StringComparer.Ordinal);
 
-    public YamlMappingReader(DiagnosticSink sink, YamlMappingNode node, string section)
+    public YamlMappingReader(DiagnosticSink sink, YamlMappingNode node, string section, Shape shape)
     {
         this.sink = sink;
         Node = node;
         Section = section;
+        Shape = shape;
         foreach (var (key, value) in node.Children)
         {
             if (key is not YamlScalarNode { Value.Length: > 0 } scalar)
@@ -54,10 +56,12 @@ internal sealed class YamlMappingReader
 
     public string Section { get; }
 
+    public Shape Shape { get; }
+
     public DiagnosticSink Sink => sink;
 
     /// <summary>Reads a mapping that may be absent; reports a wrong type at the node.</summary>
-    public static YamlMappingReader? Open(DiagnosticSink sink, YamlNode? node, string section)
+    public static YamlMappingReader? Open(DiagnosticSink sink, YamlNode? node, string section, Shape shape)
     {
         if (node is null)
         {
@@ -66,22 +70,24 @@ internal sealed class YamlMappingReader
 
         if (node is YamlMappingNode mapping)
         {
-            return new YamlMappingReader(sink, mapping, section);
+            return new YamlMappingReader(sink, mapping, section, shape);
         }
 
         sink.Error(node, section.Length == 0 ? "a recipe is a mapping of keys to values (name: ..., archive: ..., ...)" : $"{section}: expected a mapping of keys to values");
         return null;
     }
 
-    public string? String(string key, bool required = false, Func<string, string?>? check = null)
+    /// <param name="required">Overrides the shape when whether the key is needed depends on the rest of the recipe.</param>
+    public string? String(string key, bool? required = null, Func<string, string?>? check = null)
     {
-        if (Scalar(key, required) is not { } node)
+        var field = Declared(key, FieldKind.Text);
+        if (Scalar(key, required ?? field.Required) is not { } node)
         {
             return null;
         }
 
         string value = node.Value ?? string.Empty;
-        if (check?.Invoke(value) is { } problem)
+        if ((field.Choices?.Check(value) ?? check?.Invoke(value)) is { } problem)
         {
             sink.Error(node, $"{Qualified(key)}: {problem}");
             return null;
@@ -90,9 +96,12 @@ internal sealed class YamlMappingReader
         return value;
     }
 
-    public long? Integer(string key, bool required = false, long min = long.MinValue, long max = long.MaxValue)
+    /// <param name="min">Overrides the shape's bound when it depends on the rest of the recipe.</param>
+    /// <param name="max">Overrides the shape's bound when it depends on the rest of the recipe.</param>
+    public long? Integer(string key, bool? required = null, long? min = null, long? max = null)
     {
-        if (Scalar(key, required) is not { } node)
+        var field = Declared(key, FieldKind.Number);
+        if (Scalar(key, required ?? field.Required) is not { } node)
         {
             return null;
         }
@@ -103,18 +112,26 @@ internal sealed class YamlMappingReader
             return null;
         }
 
-        if (value < min || value > max)
+        long low = min ?? field.Minimum ?? long.MinValue, high = max ?? field.Maximum ?? long.MaxValue;
+        if (value < low || value > high)
         {
-            sink.Error(node, $"{Qualified(key)}: {value} is out of range ({min} to {max})");
+            sink.Error(node, $"{Qualified(key)}: {value} is out of range ({low} to {high})");
+            return null;
+        }
+
+        if (!field.Allowed.IsEmpty && !field.Allowed.Contains(value))
+        {
+            sink.Error(node, $"{Qualified(key)}: {value} is not one of {string.Join(", ", field.Allowed)}");
             return null;
         }
 
         return value;
     }
 
-    public bool? Boolean(string key, bool required = false)
+    public bool? Boolean(string key, bool? required = null)
     {
-        if (Scalar(key, required) is not { } node)
+        var field = Declared(key, FieldKind.Flag);
+        if (Scalar(key, required ?? field.Required) is not { } node)
         {
             return null;
         }
@@ -131,29 +148,24 @@ internal sealed class YamlMappingReader
         }
     }
 
-    public YamlMappingReader? Mapping(string key, bool required = false) =>
-        Value(key, required) is { } node ? Open(sink, node, Qualified(key)) : null;
-
-    public IReadOnlyList<YamlNode>? Sequence(string key, bool required = false)
+    public YamlMappingReader? Mapping(string key, bool? required = null)
     {
-        if (Value(key, required) is not { } node)
-        {
-            return null;
-        }
-
-        if (node is YamlSequenceNode sequence)
-        {
-            return sequence.Children.ToList();
-        }
-
-        sink.Error(node, $"{Qualified(key)}: expected a list");
-        return null;
+        var field = Declared(key, FieldKind.Mapping);
+        return Value(key, required ?? field.Required) is { } node ? Open(sink, node, Qualified(key), field.Shape!) : null;
     }
 
-    public IReadOnlyList<(YamlScalarNode Node, string Value)> StringList(string key, bool required = false)
+    /// <summary>A list of mappings, one reader per item (null where an item is not a mapping, which is reported).</summary>
+    public IReadOnlyList<YamlMappingReader?> MappingList(string key)
     {
+        var field = Declared(key, FieldKind.MappingList);
+        return (Sequence(key, field.Required) ?? []).Select(item => Open(sink, item, $"{Qualified(key)}[]", field.Shape!)).ToList();
+    }
+
+    public IReadOnlyList<(YamlScalarNode Node, string Value)> StringList(string key, bool? required = null)
+    {
+        var field = Declared(key, FieldKind.TextList);
         var result = new List<(YamlScalarNode, string)>();
-        foreach (var item in Sequence(key, required) ?? [])
+        foreach (var item in Sequence(key, required ?? field.Required) ?? [])
         {
             if (item is YamlScalarNode { Value: { Length: > 0 } v } scalar)
             {
@@ -168,14 +180,14 @@ internal sealed class YamlMappingReader
         return result;
     }
 
-    /// <summary>The list's strings that pass <paramref name="check"/>; each one that does not is reported at its node as "KEY: problem".</summary>
-    public System.Collections.Immutable.ImmutableArray<string> CheckedStringList(string key, Func<string, string?> check, bool required = false)
+    /// <summary>The list's strings that are among the shape's choices and pass <paramref name="check"/>; each one that does not is reported at its node as "KEY: problem".</summary>
+    public System.Collections.Immutable.ImmutableArray<string> CheckedStringList(string key, Func<string, string?>? check = null, bool? required = null)
     {
-        ArgumentNullException.ThrowIfNull(check);
+        var choices = Declared(key, FieldKind.TextList).Choices;
         var result = System.Collections.Immutable.ImmutableArray.CreateBuilder<string>();
         foreach (var (node, value) in StringList(key, required))
         {
-            if (check(value) is { } problem)
+            if ((choices?.Check(value) ?? check?.Invoke(value)) is { } problem)
             {
                 sink.Error(node, $"{Qualified(key)}: {problem}");
             }
@@ -188,9 +200,14 @@ internal sealed class YamlMappingReader
         return result.ToImmutable();
     }
 
-    /// <summary>All fields not read yet, for free-form maps; they count as consumed.</summary>
+    /// <summary>The keys the shape leaves free (<see cref="Shape.Free"/>) not read yet; they count as consumed.</summary>
     public IEnumerable<(YamlScalarNode Key, YamlNode Value)> Rest()
     {
+        if (Shape.Free is null)
+        {
+            throw new InvalidOperationException($"recipe shape: {(Section.Length == 0 ? "the recipe" : Section)} takes no free keys");
+        }
+
         foreach (var (name, field) in fields.OrderBy(f => f.Value.Key.Start.Index))
         {
             if (consumed.Add(name))
@@ -204,20 +221,48 @@ internal sealed class YamlMappingReader
 
     public YamlNode? NodeOf(string key) => fields.TryGetValue(key, out var f) ? f.Value : null;
 
-    /// <summary>Reports every key that no reader asked for.</summary>
-    public void Finish(IReadOnlyCollection<string> allowed)
+    /// <summary>Reports every key the shape does not have.</summary>
+    public void Finish()
     {
         foreach (var (name, field) in fields)
         {
-            if (!consumed.Contains(name))
+            if (consumed.Contains(name))
             {
-                string known = string.Join(", ", allowed.Order(StringComparer.Ordinal));
-                sink.Error(field.Key, $"{Qualified(name)}: unknown key (expected one of: {known})");
+                continue;
             }
+
+            if (Shape.Find(name) is not null)
+            {
+                throw new InvalidOperationException($"recipe shape: {Qualified(name)} is declared but the loader never read it");
+            }
+
+            string known = string.Join(", ", Shape.Names.Order(StringComparer.Ordinal));
+            sink.Error(field.Key, $"{Qualified(name)}: unknown key (expected one of: {known})");
         }
     }
 
     public string Qualified(string key) => Section.Length == 0 ? key : $"{Section}.{key}";
+
+    /// <summary>The shape's field; asking for a key the shape lacks, or as another kind, is the loader's mistake, not the recipe's.</summary>
+    private Field Declared(string key, FieldKind kind) =>
+        Shape.Find(key) is { } field && field.Kind == kind ? field
+        : throw new InvalidOperationException($"recipe shape: {Qualified(key)} is not declared as {kind}");
+
+    private List<YamlNode>? Sequence(string key, bool required)
+    {
+        if (Value(key, required) is not { } node)
+        {
+            return null;
+        }
+
+        if (node is YamlSequenceNode sequence)
+        {
+            return sequence.Children.ToList();
+        }
+
+        sink.Error(node, $"{Qualified(key)}: expected a list");
+        return null;
+    }
 
     private YamlNode? Value(string key, bool required)
     {
