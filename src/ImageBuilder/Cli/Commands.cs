@@ -15,6 +15,7 @@ public static partial class Commands
             Build(),
             PlanCommand(),
             Boot(),
+            Test(),
             Schema(),
         };
         return root;
@@ -74,6 +75,81 @@ public static partial class Commands
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static Command Test()
+    {
+        var image = new Argument<string>("image") { Description = "the image to test; NAME.manifest.json beside it (written by build) says what its boots must show" };
+        var firmware = new Option<Firmware[]>("--firmware") { Description = "boot only with this firmware (repeatable; default: every firmware the recipe builds for)", AllowMultipleArgumentsPerToken = false };
+        var media = new Option<BootMedia[]>("--media") { Description = "boot only from this medium (repeatable; default: cd and usb)", AllowMultipleArgumentsPerToken = false };
+        var junit = new Option<string?>("--junit") { Description = "write a JUnit XML report to this file" };
+        var parallel = new Option<int?>("--parallel") { Description = "boots at once (default: the host's cores divided by --cpus, at least 1)" };
+        var timeout = new Option<int>("--timeout") { Description = "seconds each boot may take to show everything", DefaultValueFactory = _ => 900 };
+        var memory = new Option<int>("--memory") { Description = "guest memory in MiB", DefaultValueFactory = _ => 2048 };
+        var cpus = new Option<int>("--cpus") { Description = "virtual CPUs per boot", DefaultValueFactory = _ => 2 };
+        var cpu = new Option<string>("--cpu") { Description = $"QEMU CPU model (default {QemuCommand.DefaultCpu})", DefaultValueFactory = _ => QemuCommand.DefaultCpu };
+        var logs = new Option<string>("--logs") { Description = "folder for the serial logs, test-NAME-FIRMWARE-MEDIA.log", DefaultValueFactory = _ => "out" };
+        var command = new Command("test", "Boot an image along every firmware and medium and check what its recipe promises (Dom0 ready, each autostart guest ready, the demo done); exit 0 only if every check passed.")
+        {
+            image, firmware, media, junit, parallel, timeout, memory, cpus, cpu, logs,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            string path = parse.GetValue(image)!;
+            string manifest = BuildManifest.PathFor(path);
+            if (!File.Exists(path) || !File.Exists(manifest))
+            {
+                Console.Error.WriteLine($"error: {(File.Exists(path) ? manifest : path)} not found (imagebuilder build writes NAME.iso and NAME.manifest.json side by side)");
+                return ExitCodes.UsageOrRecipe;
+            }
+
+            int perBoot = parse.GetValue(cpus);
+            int atOnce = parse.GetValue(parallel) ?? Math.Max(1, Environment.ProcessorCount / Math.Max(1, perBoot));
+            if (parse.GetValue(timeout) <= 0 || parse.GetValue(memory) is < 128 or > 1 << 20 || perBoot is < 1 or > 64 || atOnce is < 1 or > 64)
+            {
+                Console.Error.WriteLine("error: --timeout must be positive, --memory 128 to 1048576 MiB, --cpus and --parallel 1 to 64");
+                return ExitCodes.UsageOrRecipe;
+            }
+
+            if (parse.GetValue(cpu) is not { } model || !CpuModel().IsMatch(model))
+            {
+                Console.Error.WriteLine("error: --cpu takes a QEMU CPU model with flags, such as qemu64,+svm,+npt");
+                return ExitCodes.UsageOrRecipe;
+            }
+
+            var expectations = ImageExpectations.FromManifest(manifest);
+            var chosen = parse.GetValue(firmware) is { Length: > 0 } only ? expectations.Firmware.Intersect(only) : expectations.Firmware;
+            var paths = BootMatrix.Paths(chosen, parse.GetValue(media) is { Length: > 0 } some ? some : [BootMedia.Cd, BootMedia.Usb]);
+            if (paths.IsEmpty)
+            {
+                Console.Error.WriteLine($"error: {expectations.Name} is built for {string.Join(" and ", expectations.Firmware).ToLowerInvariant()} only; --firmware leaves nothing to boot");
+                return ExitCodes.UsageOrRecipe;
+            }
+
+            var settings = new MatrixSettings(TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(memory), perBoot, model, atOnce, parse.GetValue(logs)!);
+            Console.WriteLine($"testing {path}: {paths.Length} boot path(s) ({string.Join(", ", paths.Select(p => p.Label))}), {atOnce} at once; checks: {string.Join(", ", expectations.Checks.Select(c => c.Name))}");
+            var results = await BootMatrix.RunAsync(path, expectations, paths, settings, PrintPath, ct).ConfigureAwait(false);
+            if (parse.GetValue(junit) is { } report)
+            {
+                JUnitReport.Write(report, path, results);
+                Console.WriteLine($"JUnit report: {Path.GetFullPath(report)}");
+            }
+
+            int failed = results.Count(r => !r.Passed);
+            Console.WriteLine(failed == 0 ? $"test ok: {results.Length} boot path(s), {results.Sum(r => r.Checks.Length)} checks" : $"test failed: {failed} of {results.Length} boot path(s)");
+            return failed == 0 ? ExitCodes.Success : ExitCodes.Failure;
+        });
+        return command;
+    }
+
+    private static void PrintPath(PathResult result)
+    {
+        string checks = string.Join(", ", result.Checks.Select(c => c.SeenAt is { } at ? $"{c.Check.Name} {at.TotalSeconds:0.0} s" : $"{c.Check.Name} NOT SEEN"));
+        string verdict = result.Passed ? "ok" : $"FAILED ({result.Outcome.Reason}; serial log: {result.Outcome.LogFile})";
+        lock (Console.Out)
+        {
+            Console.WriteLine($"{result.Path.Label}: {verdict} in {result.Elapsed.TotalSeconds:0.0} s: {checks}");
+        }
     }
 
     private static Command Schema()

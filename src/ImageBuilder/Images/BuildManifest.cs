@@ -4,7 +4,8 @@ using ImageBuilder.Planning;
 namespace ImageBuilder.Images;
 
 /// <summary>
-/// NAME.manifest.json: the image's checksum and medium id, and every Debian package in it with its exact version, per
+/// NAME.manifest.json: the image's checksum and medium id, the firmware it boots with, its guests and demo mode (what
+/// `imagebuilder test` expects of a boot), and every Debian package in it with its exact version, per
 /// component (boot files, Dom0 initramfs, boot loader, Dom0 root, each guest); for Xen compiled from source, what it
 /// was compiled from and, for the Dom0 tools, with which configure options and what they need at run time.
 /// </summary>
@@ -45,6 +46,8 @@ public static class BuildManifest
             steps.MediumId.ToString("D"),
             recipe.Epoch,
             steps.HypervisorSource is { } source ? "compiled from " + source.Description : recipe.Hypervisor.Describe,
+            [.. recipe.Boot.Firmware.Select(f => f.ToString().ToLowerInvariant())],
+            recipe.Demo.ToString().ToLowerInvariant(),
             tools,
             [.. recipe.Guests.Select(g => new GuestEntry(g.Name, g.TypeName, g.MemoryMiB, g.Autostart, g.Root))],
             components);
@@ -58,7 +61,7 @@ public static class BuildManifest
     }
 
 #pragma warning disable CA1819 // Serialised data.
-    private sealed record Manifest(string Name, string Image, string Sha256, long Bytes, string MediumId, long Epoch, string Hypervisor, ToolsEntry? Dom0Tools, GuestEntry[] Guests, SortedDictionary<string, PackageEntry[]> Components);
+    private sealed record Manifest(string Name, string Image, string Sha256, long Bytes, string MediumId, long Epoch, string Hypervisor, string[] Firmware, string Demo, ToolsEntry? Dom0Tools, GuestEntry[] Guests, SortedDictionary<string, PackageEntry[]> Components);
 
     /// <summary>Xen tools compiled into the Dom0: from what, how, and what they need at run time (library or interpreter, and its package).</summary>
     private sealed record ToolsEntry(string Source, string[] Configure, string[] Services, Steps.RuntimeNeed[] Runtime);

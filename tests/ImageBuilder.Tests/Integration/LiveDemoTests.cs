@@ -72,6 +72,20 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
     }
 
     /// <summary>
+    /// What `imagebuilder test` expects of every boot of this image, read from its manifest: each marker is part of a
+    /// line the boot above is checked to show (README lists the same), one per autostart guest with its declared type.
+    /// </summary>
+    [Fact]
+    public void Imagebuilder_test_expects_of_the_demo_image_what_its_boots_show()
+    {
+        var expectations = ImageExpectations.FromManifest(Path.ChangeExtension(demo.Image, ".manifest.json"));
+
+        Assert.Equal([Firmware.Bios, Firmware.Uefi], expectations.Firmware);
+        Assert.Equal(["Dom0 ready", "guest tiny ready", "guest debian ready", "guest tiny-pvh ready", "guest hvm ready", "demo done"], expectations.Checks.Select(c => c.Name));
+        Assert.All(expectations.Checks, c => Assert.Contains(Expected, line => line.Contains(c.Marker, StringComparison.Ordinal)));
+    }
+
+    /// <summary>
     /// A machine without hardware virtualisation (QEMU's model with AMD-V taken away; the third way to boot, BIOS USB):
     /// Xen reports no hvm, the PVH and HVM guests are skipped with a message before xl sees them, the PV guests start,
     /// and the demo shows what runs.
