@@ -41,10 +41,26 @@ public static class TemplateRenderer
         }
     }
 
-    /// <summary>A template as a step input: its content enters the step's key. Its syntax is checked here, before any step runs.</summary>
-    public static HostInput Template(string relative)
+    /// <summary>The built-in templates, by their path below <see cref="TemplatesDirectory"/> ('/'-separated).</summary>
+    public static IReadOnlyList<string> Names
     {
-        string path = Path.Combine(TemplatesDirectory, relative);
+        get
+        {
+            string root = TemplatesDirectory;
+            return [.. Directory.GetFiles(root, "*.sbn", SearchOption.AllDirectories)
+                .Select(f => Path.GetRelativePath(root, f).Replace(Path.DirectorySeparatorChar, '/'))
+                .Order(StringComparer.Ordinal)];
+        }
+    }
+
+    /// <summary>
+    /// A template as a step input: its content enters the step's key. A file of the same relative path in
+    /// <paramref name="overrides"/> (the recipe's templates folder) replaces the built-in one. Its syntax is checked
+    /// here, before any step runs.
+    /// </summary>
+    public static HostInput Template(string relative, string? overrides = null)
+    {
+        string path = overrides is not null && File.Exists(Path.Combine(overrides, relative)) ? Path.Combine(overrides, relative) : Path.Combine(TemplatesDirectory, relative);
         if (!File.Exists(path))
         {
             throw new ImageBuilderException($"template not found: {path}");
@@ -78,6 +94,11 @@ public static class TemplateRenderer
             throw new TemplateException($"{Located(e.Span)}: {e.OriginalMessage}", e);
         }
     }
+
+    /// <summary>The template's syntax errors, each at its line and column (from 1).</summary>
+    public static IReadOnlyList<(int Line, int Column, string Message)> SyntaxErrors(string path) =>
+        [.. Scriban.Template.Parse(File.ReadAllText(path), path).Messages.Where(m => m.Type == ParserMessageType.Error)
+            .Select(m => (m.Span.Start.Line + 1, m.Span.Start.Column + 1, m.Message))];
 
     private static Template Parse(string path)
     {

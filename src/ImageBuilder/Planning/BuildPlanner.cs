@@ -73,7 +73,7 @@ public sealed record BuildSteps(
         var initramfs = new InitramfsStep("initramfs", initramfsPackages, modules, new InitramfsParameters(Inputs(recipe.Dom0.Initramfs.Overlays), recipe.Dom0.Initramfs.Modules, epoch));
         var dom0Tools = recipe.Dom0.Tools is { } toolsSpec ? ToolsStepFor(recipe, archive, toolsSpec, source) : null;
         var live = recipe.Dom0.Rootfs is { } rootfs ? LiveStepsFor(recipe, archive, rootfs, kernel, modules!, initramfs, initramfsPackages, dom0Tools) : null;
-        var bootConfig = new BootConfigStep(new BootConfigParameters(BootMenus.Grub(recipe), TemplateRenderer.Template(BootConfigStep.GrubTemplate)));
+        var bootConfig = new BootConfigStep(new BootConfigParameters(BootMenus.Grub(recipe), TemplateRenderer.Template(BootConfigStep.GrubTemplate, recipe.Templates)));
 
         // The medium's identity follows its content: a stick holding another build has another id.
         var content = Plan.Create(new Step?[] { hypervisor, kernel, initramfs, bootConfig, live?.Dom0Image, live?.GuestsImage }.OfType<Step>(), tools);
@@ -93,7 +93,7 @@ public sealed record BuildSteps(
 
         var loader = loaderPackages.Count > 0 ? new DebianPackagesStep("loader", PackageSetParameters.Of(archive, loaderPackages)) : null;
         string id = mediumId.ToString("D");
-        var earlyTemplate = TemplateRenderer.Template(GrubCoreStep.EarlyTemplate);
+        var earlyTemplate = TemplateRenderer.Template(GrubCoreStep.EarlyTemplate, recipe.Templates);
         var grubBios = recipe.Boot.Bios ? new GrubCoreStep(loader!, new GrubCoreParameters(GrubPlatform.Bios, id, earlyTemplate)) : null;
         var grubEfiStep = grubEfi ? new GrubCoreStep(loader!, new GrubCoreParameters(GrubPlatform.Efi, id, earlyTemplate)) : null;
         var esp = recipe.Boot.Uefi ? EspStepFor(recipe, grubEfiStep, hypervisor, kernel, initramfs, id) : null;
@@ -108,7 +108,7 @@ public sealed record BuildSteps(
         uint serial = BitConverter.ToUInt32(Gpt.DeterministicGuid($"{recipe.Name}/{recipe.Epoch}/esp").ToByteArray(), 0);
         return grub is not null
             ? new EspStep(grub, new EspParameters(label, serial, recipe.Epoch, null, null))
-            : new EspStep(hypervisor, kernel, initramfs, new EspParameters(label, serial, recipe.Epoch, BootMenus.XenEfi(recipe, mediumId), TemplateRenderer.Template(EspStep.XenCfgTemplate)));
+            : new EspStep(hypervisor, kernel, initramfs, new EspParameters(label, serial, recipe.Epoch, BootMenus.XenEfi(recipe, mediumId), TemplateRenderer.Template(EspStep.XenCfgTemplate, recipe.Templates)));
     }
 
     /// <summary>The tools build shares the hypervisor's source step when the recipe gives no source of its own.</summary>
@@ -162,7 +162,7 @@ public sealed record BuildSteps(
         }
 
         var entries = recipe.Guests.Zip(guests).Select(x => new GuestLayerEntry(x.First.Name, x.Second.ImageFile, XlGuest(x.First, recipe)));
-        var parameters = new GuestsImageParameters([.. entries], TemplateRenderer.Template(GuestsImageStep.Template), recipe.Epoch);
+        var parameters = new GuestsImageParameters([.. entries], TemplateRenderer.Template(GuestsImageStep.Template, recipe.Templates), recipe.Epoch);
         var guestsImage = new GuestsImageStep(kernel, liveInitramfs, [.. guests.Select(g => g.Image)], parameters);
         return new LiveSteps(modules, tools, dom0Rootfs, dom0Image, guests.ToImmutable(), guestsImage, guestLoader);
     }
@@ -194,8 +194,8 @@ public sealed record BuildSteps(
             presenter,
             Inputs(guest.Overlays),
             new GuestMenuModel(guest.Name, words),
-            TemplateRenderer.Template(HvmDiskStep.GrubTemplate),
-            TemplateRenderer.Template(HvmDiskStep.EarlyTemplate),
+            TemplateRenderer.Template(HvmDiskStep.GrubTemplate, recipe.Templates),
+            TemplateRenderer.Template(HvmDiskStep.EarlyTemplate, recipe.Templates),
             Gpt.DeterministicGuid($"{seed}/disk"),
             rootUuid,
             BitConverter.ToUInt32(Gpt.DeterministicGuid($"{seed}/esp").ToByteArray(), 0),

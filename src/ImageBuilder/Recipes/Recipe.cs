@@ -16,6 +16,9 @@ public sealed record Recipe(
     /// <summary>The recipe file this came from.</summary>
     public required string SourceFile { get; init; }
 
+    /// <summary>A folder whose templates replace the built-in ones of the same relative path (e.g. grub/grub.cfg.sbn).</summary>
+    public string? Templates { get; init; }
+
     /// <summary>Guests built with the image and started by the Dom0; they need a <see cref="Dom0Spec.Rootfs"/>.</summary>
     public ImmutableArray<GuestSpec> Guests { get; init; } = [];
 

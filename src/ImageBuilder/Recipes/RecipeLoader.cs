@@ -53,6 +53,7 @@ public static partial class RecipeLoader
         var guests = ReadGuests(root, baseDirectory, dom0?.Rootfs?.Hostname);
         string? demoText = root.String("demo");
         var demo = demoText switch { "interactive" => DemoMode.Interactive, "unattended" => DemoMode.Unattended, _ => DemoMode.Off };
+        string? templates = ReadTemplates(root, baseDirectory);
         root.Finish();
 
         if (dom0 is { Rootfs: null })
@@ -83,7 +84,48 @@ public static partial class RecipeLoader
             return null;
         }
 
-        return new Recipe(name, label, sourceDateEpoch ?? epoch ?? 0, archive, hypervisor, dom0, boot) { SourceFile = fullPath, Guests = guests, Demo = demo };
+        return new Recipe(name, label, sourceDateEpoch ?? epoch ?? 0, archive, hypervisor, dom0, boot) { SourceFile = fullPath, Guests = guests, Demo = demo, Templates = templates };
+    }
+
+    /// <summary>
+    /// The templates folder: every file in it must be a template ImageBuilder renders (a misspelt name would be
+    /// ignored otherwise), and each must parse; its syntax errors are reported at their own line and column.
+    /// </summary>
+    private static string? ReadTemplates(YamlMappingReader root, string baseDirectory)
+    {
+        if (root.String("templates") is not { } folder)
+        {
+            return null;
+        }
+
+        var node = root.NodeOf("templates")!;
+        string full = Path.GetFullPath(Path.Combine(baseDirectory, folder));
+        if (!Directory.Exists(full))
+        {
+            root.Sink.Error(node, $"templates: folder '{folder}' not found (paths are relative to the recipe's folder)");
+            return null;
+        }
+
+        var known = Boot.TemplateRenderer.Names;
+        bool fine = true;
+        foreach (string file in Directory.GetFiles(full, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            string relative = Path.GetRelativePath(full, file).Replace(Path.DirectorySeparatorChar, '/');
+            if (!known.Contains(relative))
+            {
+                root.Sink.Error(node, $"templates: '{relative}' in '{folder}' is not a template ImageBuilder renders ({string.Join(", ", known)})");
+                fine = false;
+                continue;
+            }
+
+            foreach (var (line, column, message) in Boot.TemplateRenderer.SyntaxErrors(file))
+            {
+                root.Sink.Error(file, line, column, message);
+                fine = false;
+            }
+        }
+
+        return fine ? full : null;
     }
 
     private static ArchiveSpec? ReadArchive(YamlMappingReader? map)

@@ -201,5 +201,6 @@ public static class RecipeShape
         Map("boot", "the boot menu (GRUB, or xen.efi on UEFI)", Boot, required: true),
         new Field("guests", FieldKind.MappingList, "guests the Dom0 can start") { Shape = Guest },
         Words("demo", "run the save/restore and migration demo at boot", "a demo mode", "off", "interactive", "unattended"),
+        Text("templates", "a folder of templates that replace the built-in ones of the same path (e.g. grub/grub.cfg.sbn), relative to the recipe's folder"),
     ]);
 }

@@ -16,6 +16,10 @@ internal sealed class DiagnosticSink(string file)
     public void Error(YamlNode node, string message) =>
         diagnostics.Add(new Diagnostic(File, (int)node.Start.Line, (int)node.Start.Column, message));
 
+    /// <summary>A mistake in another file the recipe names (a template), at its own line and column.</summary>
+    public void Error(string file, int line, int column, string message) =>
+        diagnostics.Add(new Diagnostic(file, line, column, message));
+
     public void Error(YamlDotNet.Core.Mark mark, string message) =>
         diagnostics.Add(new Diagnostic(File, (int)mark.Line, (int)mark.Column, message));
 }
