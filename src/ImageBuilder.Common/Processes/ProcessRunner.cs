@@ -1,10 +1,10 @@
 using System.ComponentModel;
-using System.Diagnostics;
 using System.Text;
+using CliWrap;
 
 namespace ImageBuilder.Common.Processes;
 
-/// <summary>Runs <see cref="ProcessSpec"/>s. Stateless; output is captured, optionally teed to the spec's log file.</summary>
+/// <summary>Runs <see cref="ProcessSpec"/>s through CliWrap. Stateless; output is captured, optionally teed to the spec's log file.</summary>
 public static class ProcessRunner
 {
     /// <summary>
@@ -31,86 +31,68 @@ public static class ProcessRunner
 
     public static ProcessResult Run(ProcessSpec spec) => RunAsync(spec).GetAwaiter().GetResult();
 
-    /// <summary>Runs to completion and returns whatever the exit code was.</summary>
+    /// <summary>Runs to completion and returns whatever the exit code was; output lines go to the spec's log file as they come.</summary>
     public static async Task<ProcessResult> RunUncheckedAsync(ProcessSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        using var process = new Process { StartInfo = StartInfo(spec) };
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
-        StreamWriter? log = spec.LogFile is null ? null : OpenLog(spec.LogFile);
-        var logLock = new Lock();
-        void Collect(StringBuilder sink, string? line)
+        using var log = spec.LogFile is null ? null : OpenLog(spec.LogFile);
+        var gate = new Lock();
+        PipeTarget Lines(StringBuilder sink) => PipeTarget.ToDelegate(line =>
         {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (logLock)
+            lock (gate)
             {
                 sink.Append(line).Append('\n');
                 log?.WriteLine(line);
             }
-        }
+        });
 
-        process.OutputDataReceived += (_, e) => Collect(stdout, e.Data);
-        process.ErrorDataReceived += (_, e) => Collect(stderr, e.Data);
-        var watch = Stopwatch.StartNew();
-        try
-        {
-            Start(process, spec);
-            process.StandardInput.Close();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            using var timeout = new CancellationTokenSource(spec.Timeout ?? Timeout.InfiniteTimeSpan);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-            try
-            {
-                await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-                if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-                {
-                    throw new ProcessFailedException(spec, -1, Tail(stderr.ToString()), $"timed out after {spec.Timeout}");
-                }
-
-                throw;
-            }
-        }
-        finally
-        {
-            log?.Dispose();
-        }
-
-        return new ProcessResult(spec, process.ExitCode, stdout.ToString(), stderr.ToString(), watch.Elapsed);
+        var command = CommandFor(spec).WithStandardOutputPipe(Lines(stdout)).WithStandardErrorPipe(Lines(stderr));
+        var result = await ExecuteAsync(spec, command, stderr, cancellationToken).ConfigureAwait(false);
+        return new ProcessResult(spec, result.ExitCode, stdout.ToString(), stderr.ToString(), result.RunTime);
     }
 
     /// <summary>Runs to completion capturing standard output as bytes (for binary data); the exit code is returned, not checked.</summary>
     public static async Task<(int ExitCode, byte[] Output, string StandardError)> RunForBytesAsync(ProcessSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        using var process = new Process { StartInfo = StartInfo(spec) };
-        Start(process, spec);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        var feed = FeedAsync(process, spec.StandardInputFile, cancellationToken);
         using var output = new MemoryStream();
-        await process.StandardOutput.BaseStream.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
-        await feed.ConfigureAwait(false);
-        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        return (process.ExitCode, output.ToArray(), await stderr.ConfigureAwait(false));
+        var stderr = new StringBuilder();
+        var command = CommandFor(spec).WithStandardOutputPipe(PipeTarget.ToStream(output)).WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr));
+        var result = await ExecuteAsync(spec, command, stderr, cancellationToken).ConfigureAwait(false);
+        return (result.ExitCode, output.ToArray(), stderr.ToString());
     }
 
-    /// <summary>Starts a long-running process whose output the caller reads (e.g. a VM's serial console).</summary>
-    public static Process StartStreaming(ProcessSpec spec)
+    /// <summary>
+    /// Runs a long-running process whose standard output <paramref name="watch"/> reads (a VM's serial console). When
+    /// watch returns true the whole process tree is killed and no exit code is returned; when it returns false (the
+    /// output ended) the process's exit code is.
+    /// </summary>
+    public static async Task<(int? ExitCode, string StandardError)> WatchAsync(ProcessSpec spec, Func<Stream, CancellationToken, Task<bool>> watch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var process = new Process { StartInfo = StartInfo(spec) };
-        Start(process, spec);
-        return process;
+        ArgumentNullException.ThrowIfNull(watch);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var stderr = new StringBuilder();
+        var command = CommandFor(spec)
+            .WithStandardOutputPipe(PipeTarget.Create(async (output, token) =>
+            {
+                if (await watch(output, token).ConfigureAwait(false))
+                {
+                    await stop.CancelAsync().ConfigureAwait(false);
+                }
+            }))
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr));
+        try
+        {
+            var result = await ExecuteAsync(spec, command, stderr, stop.Token).ConfigureAwait(false);
+            return (result.ExitCode, stderr.ToString());
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (null, stderr.ToString());
+        }
     }
 
     /// <summary>True when <paramref name="program"/> resolves on <see cref="ToolPath"/> (or is an existing path).</summary>
@@ -128,72 +110,49 @@ public static class ProcessRunner
         return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
     }
 
-    private static async Task FeedAsync(Process process, string? inputFile, CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (inputFile is not null)
-            {
-                await using var input = File.OpenRead(inputFile);
-                await input.CopyToAsync(process.StandardInput.BaseStream, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (IOException)
-        {
-            // The process stopped reading early (e.g. a decompressor at the end of its stream).
-        }
-        finally
-        {
-            try
-            {
-                process.StandardInput.Close();
-            }
-            catch (IOException)
-            {
-                // Already gone.
-            }
-        }
-    }
-
-    private static ProcessStartInfo StartInfo(ProcessSpec spec)
+    /// <summary>
+    /// The spec as a CliWrap command: the program looked up on the spec's PATH (default <see cref="ToolPath"/>), not
+    /// the caller's; a program not found is started as FIRST_PATH_FOLDER/NAME (or /NAME for an empty PATH), so that it
+    /// fails with the usual message instead of being found on the caller's PATH. Standard input is the spec's file or
+    /// closed at once; the exit code is the caller's to judge.
+    /// </summary>
+    private static Command CommandFor(ProcessSpec spec)
     {
         string path = spec.Environment.GetValueOrDefault("PATH", ToolPath);
-
-        // Resolved here: Process.Start would search the calling process's PATH. A program not found is started as
-        // FIRST_PATH_FOLDER/NAME (or /NAME for an empty PATH), so that it fails with the usual message instead of
-        // being found on the caller's PATH.
         string firstFolder = path.Split(':')[0];
-        var info = new ProcessStartInfo(Resolve(spec.Program, path) ?? Path.Combine(firstFolder.Length > 0 ? firstFolder : "/", spec.Program))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = spec.WorkingDirectory ?? string.Empty,
-        };
-        foreach (string argument in spec.Arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        info.Environment["PATH"] = path;
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal) { ["PATH"] = path };
         foreach (var (name, value) in spec.Environment)
         {
-            info.Environment[name] = value;
+            environment[name] = value;
         }
 
-        return info;
+        var command = Cli.Wrap(Resolve(spec.Program, path) ?? Path.Combine(firstFolder.Length > 0 ? firstFolder : "/", spec.Program))
+            .WithArguments(spec.Arguments)
+            .WithEnvironmentVariables(environment)
+            .WithStandardInputPipe(spec.StandardInputFile is { } input ? PipeSource.FromFile(input) : PipeSource.Null)
+            .WithValidation(CommandResultValidation.None);
+        return spec.WorkingDirectory is { } folder ? command.WithWorkingDirectory(folder) : command;
     }
 
-    private static void Start(Process process, ProcessSpec spec)
+    /// <summary>
+    /// Executes with the spec's timeout: a process that cannot start, or outlives its timeout (its whole tree is
+    /// killed), is a <see cref="ProcessFailedException"/> carrying the tail of what it wrote to standard error.
+    /// </summary>
+    private static async Task<CommandResult> ExecuteAsync(ProcessSpec spec, Command command, StringBuilder stderr, CancellationToken cancellationToken)
     {
+        using var timeout = new CancellationTokenSource(spec.Timeout ?? Timeout.InfiniteTimeSpan);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            process.Start();
+            return await command.ExecuteAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ProcessFailedException(spec, -1, Tail(stderr.ToString()), $"timed out after {spec.Timeout}");
         }
         catch (Win32Exception e)
         {
-            throw new ProcessFailedException(spec, -1, string.Empty, $"cannot start '{spec.Program}': {e.Message}");
+            throw new ProcessFailedException(spec, -1, string.Empty, $"cannot start '{spec.Program}': {e.InnerException?.Message ?? e.Message}");
         }
     }
 

@@ -62,9 +62,6 @@ public static class BootRunner
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logFile))!);
         await using var log = new FileStream(logFile, FileMode.Create, FileAccess.Write, FileShare.Read);
         await log.WriteAsync(Encoding.UTF8.GetBytes($"# {spec.Display}\n"), cancellationToken).ConfigureAwait(false);
-        using var process = ProcessRunner.StartStreaming(spec);
-        process.StandardInput.Close();
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         var watch = Stopwatch.StartNew();
         var console = new StringBuilder();
         var pending = expect.Distinct(StringComparer.Ordinal).ToList();
@@ -72,63 +69,65 @@ public static class BootRunner
         int longest = pending.Concat(failures).Select(m => m.Length).DefaultIfEmpty(0).Max();
         var timeline = new BootTimeline();
         var seen = new List<MarkerSeen>();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        var buffer = new byte[8192];
-        string reason = "every expected text appeared";
+        string? reason = null;
         bool failed = false;
-        var output = process.StandardOutput.BaseStream;
-        try
+
+        // True ends the VM: every text seen, a failure text seen, or the deadline passed; false: its console closed.
+        async Task<bool> WatchConsole(Stream output, CancellationToken token)
         {
-            while (pending.Count > 0)
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+            deadline.CancelAfter(timeout);
+            var buffer = new byte[8192];
+            try
             {
-                int read = await output.ReadAsync(buffer, deadline.Token).ConfigureAwait(false);
-                if (read == 0)
+                while (pending.Count > 0)
                 {
-                    await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-                    reason = $"QEMU exited with code {process.ExitCode} before every expected text appeared";
-                    break;
-                }
+                    int read = await output.ReadAsync(buffer, deadline.Token).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        return false;
+                    }
 
-                await log.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None).ConfigureAwait(false);
-                await log.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-                string chunk = Encoding.Latin1.GetString(buffer, 0, read);
-                var at = watch.Elapsed;
-                timeline.Observe(chunk, at);
+                    await log.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None).ConfigureAwait(false);
+                    await log.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                    string chunk = Encoding.Latin1.GetString(buffer, 0, read);
+                    var at = watch.Elapsed;
+                    timeline.Observe(chunk, at);
 
-                // Markers can straddle reads: search the new text with as much of the old as the longest marker needs,
-                // not the whole console again (a long boot's console is megabytes, read a few bytes at a time).
-                int from = Math.Max(0, console.Length - longest);
-                console.Append(chunk);
-                string text = console.ToString(from, console.Length - from);
-                foreach (string marker in pending.Where(m => text.Contains(m, StringComparison.Ordinal)).ToList())
-                {
-                    pending.Remove(marker);
-                    seen.Add(new MarkerSeen(marker, at));
-                }
+                    // Markers can straddle reads: search the new text with as much of the old as the longest marker needs,
+                    // not the whole console again (a long boot's console is megabytes, read a few bytes at a time).
+                    int from = Math.Max(0, console.Length - longest);
+                    console.Append(chunk);
+                    string text = console.ToString(from, console.Length - from);
+                    foreach (string marker in pending.Where(m => text.Contains(m, StringComparison.Ordinal)).ToList())
+                    {
+                        pending.Remove(marker);
+                        seen.Add(new MarkerSeen(marker, at));
+                    }
 
-                if (failures.FirstOrDefault(m => text.Contains(m, StringComparison.Ordinal)) is { } failure)
-                {
-                    reason = $"the console showed '{failure}' after {at.TotalSeconds:0} s";
-                    failed = true;
-                    break;
+                    if (failures.FirstOrDefault(m => text.Contains(m, StringComparison.Ordinal)) is { } failure)
+                    {
+                        reason = $"the console showed '{failure}' after {at.TotalSeconds:0} s";
+                        failed = true;
+                        return true;
+                    }
                 }
             }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            reason = $"timed out after {timeout.TotalSeconds:0} s";
-        }
-        finally
-        {
-            if (!process.HasExited)
+            catch (OperationCanceledException) when (!token.IsCancellationRequested)
             {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                reason = $"timed out after {timeout.TotalSeconds:0} s";
             }
+
+            return true;
         }
 
-        string errors = await stderr.ConfigureAwait(false);
+        var (exitCode, errors) = await ProcessRunner.WatchAsync(spec, WatchConsole, cancellationToken).ConfigureAwait(false);
+        if (exitCode is { } code && pending.Count > 0)
+        {
+            reason ??= $"QEMU exited with code {code} before every expected text appeared";
+        }
+
+        reason ??= "every expected text appeared";
         if (errors.Length > 0)
         {
             await log.WriteAsync(Encoding.UTF8.GetBytes("\n# qemu stderr:\n" + errors), CancellationToken.None).ConfigureAwait(false);
