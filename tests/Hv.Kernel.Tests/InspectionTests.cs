@@ -279,6 +279,28 @@ public sealed class BzImageAndConfigTests
         }
     }
 
+    /// <summary>
+    /// A real x86-64 program (the runtime's libcoreclr.so, megabytes of calls and jumps the BCJ filter rewrites),
+    /// packed by xz as the kernel's scripts/xz_wrap.sh packs a kernel, comes back byte for byte.
+    /// </summary>
+    [Fact]
+    public void A_real_x86_program_packed_like_a_kernel_comes_back_whole()
+    {
+        string program = Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "libcoreclr.so");
+        byte[] original = File.ReadAllBytes(program);
+        string path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(path, BzImageWith(Packed(original, "xz", ["--check=crc32", "--x86", "--lzma2=dict=32MiB", "-c"])));
+
+            Assert.True(original.AsSpan().SequenceEqual(BzImage.Vmlinux(path)), "the decoded program differs from the original");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void A_damaged_payload_is_named()
     {
@@ -290,7 +312,7 @@ public sealed class BzImageAndConfigTests
             xz[xz.Length / 2] ^= 0xFF;
             File.WriteAllBytes(path, BzImageWith(xz));
             var damaged = Assert.Throws<InspectionException>(() => BzImage.Vmlinux(path));
-            Assert.StartsWith($"{Path.GetFileName(path)}: xz could not decompress the kernel payload: ", damaged.Message, StringComparison.Ordinal);
+            Assert.StartsWith($"{Path.GetFileName(path)}'s kernel payload: ", damaged.Message, StringComparison.Ordinal);
 
             byte[] gzip = Gzip(vmlinux);
             File.WriteAllBytes(path, BzImageWith(gzip.AsSpan(0, gzip.Length / 2).ToArray()));

@@ -67,8 +67,8 @@ public sealed record BzImage(int ProtocolVersion, int SetupSectors, bool LoadedH
     public static BzImage ReadFile(string path) => Read(FileHead.Read(path), Path.GetFileName(path));
 
     /// <summary>
-    /// The kernel a bzImage carries, decompressed: the ELF file (vmlinux) its payload holds (gzip in process,
-    /// xz/zstd/lzma/lz4/bzip2 through their command-line tools, see <see cref="Decompress"/>).
+    /// The kernel a bzImage carries, decompressed: the ELF file (vmlinux) its payload holds (gzip, xz, zstd, lzma and
+    /// bzip2 in process, lz4 through its tool, see <see cref="Decompress"/>).
     /// </summary>
     public static byte[] Vmlinux(string path)
     {
@@ -104,29 +104,20 @@ public sealed record BzImage(int ProtocolVersion, int SetupSectors, bool LoadedH
             throw new InspectionException($"{name}: unknown kernel payload compression (first bytes {Convert.ToHexString(payload.AsSpan(0, Math.Min(4, payload.Length)))})");
         }
 
-        if (compression == Compression.Gzip)
+        // The formats other than gzip have the size word appended after their stream; the decoder gets the stream.
+        if (compression != Compression.Lz4)
         {
-            return Compressed.Decompress(payload, $"{name}'s kernel payload");
+            return Compressed.Decompress(compression == Compression.Gzip ? payload : payload.AsSpan(0, Math.Max(0, payload.Length - 4)), $"{name}'s kernel payload");
         }
 
-        // Not SharpCompress here: its xz decoder (0.50.8) rejects the x86 BCJ filter every xz-compressed kernel is
-        // packed with ("Block check corrupt" on Debian's 6.1 kernel, which xz -t accepts) and is ~10x slower than xz.
-        (string Tool, string Package, string[] Args) tool = compression switch
-        {
-            Compression.Xz => ("xz", "xz-utils", ["-dc"]),
-            Compression.Zstd => ("zstd", "zstd", ["-dc"]),
-            Compression.Lzma => ("xz", "xz-utils", ["--format=lzma", "-dc"]),
-            Compression.Bzip2 => ("bzip2", "bzip2", ["-dc"]),
-            _ => ("lz4", "lz4", ["-dc"]),
-        };
+        // SharpCompress has no LZ4 decoder: the kernel's legacy lz4 format goes through the lz4 tool.
         string temp = Path.GetTempFileName();
         try
         {
-            // The formats other than gzip have the size word appended after their stream: the tool gets the stream.
             File.WriteAllBytes(temp, payload.AsSpan(0, Math.Max(0, payload.Length - 4)));
-            var spec = ProcessSpec.Of(tool.Tool, tool.Args) with { StandardInputFile = temp, Hint = $"apt-get install {tool.Package}" };
+            var spec = ProcessSpec.Of("lz4", "-dc") with { StandardInputFile = temp, Hint = "apt-get install lz4" };
             var (exit, output, errors) = ProcessRunner.RunForBytesAsync(spec).GetAwaiter().GetResult();
-            return exit == 0 ? output : throw new InspectionException($"{name}: {tool.Tool} could not decompress the kernel payload: {errors.Trim()}");
+            return exit == 0 ? output : throw new InspectionException($"{name}: lz4 could not decompress the kernel payload: {errors.Trim()}");
         }
         finally
         {

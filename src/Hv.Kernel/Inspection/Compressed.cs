@@ -24,7 +24,7 @@ public enum Compression
 
 /// <summary>
 /// Recognises a compressed stream by its magic bytes and decompresses it in process: gzip with .NET's own
-/// GZipStream, xz, bzip2, zstd and lzma with SharpCompress's streams.
+/// GZipStream, xz, bzip2, zstd and lzma with SharpCompress (an xz kernel's x86 BCJ block through <see cref="XzX86"/>).
 /// </summary>
 public static class Compressed
 {
@@ -68,11 +68,27 @@ public static class Compressed
         };
     }
 
-    /// <summary>All of <paramref name="compressed"/>, decompressed.</summary>
+    /// <summary>All of <paramref name="compressed"/>, decompressed (an xz stream filtered x86 BCJ through <see cref="XzX86"/>).</summary>
     public static byte[] Decompress(ReadOnlySpan<byte> compressed, string name)
     {
+        var compression = Recognise(compressed);
+        if (compression == Compression.Xz)
+        {
+            try
+            {
+                if (XzX86.TryDecode(compressed.ToArray(), name) is { } decoded)
+                {
+                    return decoded;
+                }
+            }
+            catch (Exception e) when (IsUnreadable(e) || e is EndOfStreamException or ArgumentException)
+            {
+                throw new InspectionException($"{name}: cannot decompress: {e.Message}");
+            }
+        }
+
         using var output = new MemoryStream();
-        using (var stream = Open(new MemoryStream(compressed.ToArray(), writable: false), Recognise(compressed), name))
+        using (var stream = Open(new MemoryStream(compressed.ToArray(), writable: false), compression, name))
         {
             try
             {
