@@ -7,19 +7,19 @@ using SharpCompress.Compressors.Xz.Filters;
 namespace Hv.Kernel.Inspection;
 
 /// <summary>
-/// An xz stream of one block filtered x86 BCJ then LZMA2: how every xz-compressed x86 kernel is packed
-/// (scripts/xz_wrap.sh). Decoded with SharpCompress's parts (stream header, filter flags, index, LZMA2 decoder, CRCs
+/// An xz stream whose blocks are filtered x86 BCJ then LZMA2: how every xz-compressed x86 kernel is packed
+/// (scripts/xz_wrap.sh: one block; xz -T makes several). Decoded with SharpCompress's parts (stream header, filter flags, index, LZMA2 decoder, CRCs
 /// and its x86 branch converter), laid out as the xz file format specification has them. Not through its XZStream:
 /// its X86Filter runs the converter over the caller's whole buffer on every read, whatever the read returned, and
 /// keeps no unconverted tail between reads, so the output is only right when one read happens to return all of it
-/// (SharpCompress 0.50.8). Here the converter runs once over the whole decoded block, as xz's own decoder would end.
+/// (SharpCompress 0.50.8). Here the converter runs once over each whole decoded block, which is what xz's own decoder arrives at.
 /// </summary>
 internal static class XzX86
 {
     private const int StreamHeaderSize = 12;
     private const int StreamFooterSize = 12;
 
-    /// <summary>The decoded bytes, or null when the stream is not one block of exactly x86 BCJ then LZMA2.</summary>
+    /// <summary>The decoded bytes, or null when the stream's blocks are not each exactly x86 BCJ then LZMA2.</summary>
     public static byte[]? TryDecode(byte[] xz, string name)
     {
         ArgumentNullException.ThrowIfNull(xz);
@@ -30,37 +30,65 @@ internal static class XzX86
 
         using var stream = new MemoryStream(xz, writable: false);
         var header = XZHeader.FromStream(stream);
-        int blockHeaderSize = (xz[StreamHeaderSize] + 1) * 4;
-        var blockHeader = xz.AsSpan(StreamHeaderSize, blockHeaderSize);
+        var (records, indexStart) = Index(xz, name);
+        using var output = new MemoryStream();
+        long position = StreamHeaderSize;
+        foreach (var record in records)
+        {
+            if (DecodeBlock(xz, position, record, header, name) is not { } block)
+            {
+                return null;
+            }
+
+            output.Write(block.Data);
+            position = block.End;
+        }
+
+        return position == indexStart ? output.ToArray()
+            : throw new InspectionException($"{name}: the xz blocks end at byte {position}, but the index starts at {indexStart}");
+    }
+
+    /// <summary>One block: its header (CRC32 checked) and filter flags, LZMA2, the x86 converter over it, its check.</summary>
+    private static (byte[] Data, long End)? DecodeBlock(byte[] xz, long start, XZIndexRecord record, XZHeader header, string name)
+    {
+        if (start >= xz.Length || xz[start] == 0)
+        {
+            throw new InspectionException($"{name}: the xz index lists more blocks than the stream holds");
+        }
+
+        int blockHeaderSize = (xz[start] + 1) * 4;
+        if (start + blockHeaderSize > xz.Length)
+        {
+            throw new InspectionException($"{name}: an xz block header runs past the stream's end");
+        }
+
+        var blockHeader = xz.AsSpan((int)start, blockHeaderSize);
         if (Crc32.Compute(blockHeader[..^4].ToArray()) != BinaryPrimitives.ReadUInt32LittleEndian(blockHeader[^4..]))
         {
             throw new InspectionException($"{name}: the xz block header's CRC32 does not match");
         }
 
         byte flags = blockHeader[1];
-        using var reader = new BinaryReader(new MemoryStream(xz, StreamHeaderSize + 2, blockHeaderSize - 2, writable: false));
-        if ((flags & 0x40) != 0)
+        if ((flags & 0x3C) != 0)
         {
-            _ = MultibyteInteger(reader);
+            throw new InspectionException($"{name}: an xz block header sets reserved flags (0x{flags:X2})");
         }
 
-        if ((flags & 0x80) != 0)
-        {
-            _ = MultibyteInteger(reader);
-        }
-
+        using var reader = new BinaryReader(new MemoryStream(xz, (int)start + 2, blockHeaderSize - 2, writable: false));
+        long? statedCompressed = (flags & 0x40) != 0 ? (long)MultibyteInteger(reader) : null;
+        ulong? statedUncompressed = (flags & 0x80) != 0 ? MultibyteInteger(reader) : null;
         var filters = Enumerable.Range(0, (flags & 3) + 1).Select(_ => BlockFilter.Read(reader)).ToList();
         if (filters is not [X86Filter, Lzma2Filter lzma2])
         {
             return null;
         }
 
-        var record = Index(xz, name);
         long compressedSize = (long)record.UnpaddedSize - blockHeaderSize - header.BlockCheckSize;
-        long dataStart = StreamHeaderSize + blockHeaderSize;
-        if (compressedSize <= 0 || dataStart + compressedSize > xz.Length)
+        long dataStart = start + blockHeaderSize;
+        if (compressedSize <= 0 || dataStart + compressedSize > xz.Length || (statedCompressed ?? compressedSize) != compressedSize
+            || (statedUncompressed ?? record.UncompressedSize) != record.UncompressedSize)
         {
-            throw new InspectionException($"{name}: the xz index gives the block {record.UnpaddedSize} bytes, which the stream does not hold");
+            throw new InspectionException($"{name}: the xz index and block header disagree on the block's sizes, or the stream does not hold them");
         }
 
         lzma2.SetBaseStream(new MemoryStream(xz, (int)dataStart, (int)compressedSize, writable: false));
@@ -69,23 +97,37 @@ internal static class XzX86
         byte[] data = decoded.ToArray();
         if ((ulong)data.Length != record.UncompressedSize)
         {
-            throw new InspectionException($"{name}: the xz block decoded to {data.Length} bytes, but the index says {record.UncompressedSize}");
+            throw new InspectionException($"{name}: an xz block decoded to {data.Length} bytes, but the index says {record.UncompressedSize}");
         }
 
+        // Each block starts the filter afresh at offset 0 (no start-offset property; X86Filter.Init refuses one).
         uint state = 0;
         BranchExecFilter.X86Converter(data, 0, ref state);
-        long checkStart = StreamHeaderSize + ((blockHeaderSize + compressedSize + 3) & ~3L);
+        long checkStart = start + ((blockHeaderSize + compressedSize + 3) & ~3L);
+        if (checkStart + header.BlockCheckSize > xz.Length)
+        {
+            throw new InspectionException($"{name}: an xz block's check runs past the stream's end");
+        }
+
         Check(data, header.BlockCheckType, xz.AsSpan((int)checkStart, header.BlockCheckSize), name);
-        return data;
+        return (data, checkStart + header.BlockCheckSize);
     }
 
-    /// <summary>The index's one record (the stream footer's backward size says where the index starts).</summary>
-    private static XZIndexRecord Index(byte[] xz, string name)
+    /// <summary>
+    /// The index's records and where it starts: the stream footer (its CRC32 and flags checked against the stream
+    /// header's) gives the index's size, back from the footer.
+    /// </summary>
+    private static (IReadOnlyList<XZIndexRecord> Records, long Start) Index(byte[] xz, string name)
     {
         var footer = xz.AsSpan(xz.Length - StreamFooterSize);
         if (footer[^2] != (byte)'Y' || footer[^1] != (byte)'Z')
         {
             throw new InspectionException($"{name}: the xz stream has no footer (a cut-off stream)");
+        }
+
+        if (Crc32.Compute(footer[4..10].ToArray()) != BinaryPrimitives.ReadUInt32LittleEndian(footer[..4]) || !footer[8..10].SequenceEqual(xz.AsSpan(6, 2)))
+        {
+            throw new InspectionException($"{name}: the xz stream footer's CRC32 or flags do not match");
         }
 
         long indexSize = ((long)BinaryPrimitives.ReadUInt32LittleEndian(footer[4..8]) + 1) * 4;
@@ -97,8 +139,8 @@ internal static class XzX86
 
         using var stream = new MemoryStream(xz, (int)indexStart, (int)indexSize, writable: false);
         var index = XZIndex.FromStream(stream, indexMarkerAlreadyVerified: false);
-        return index.Records is [var only] ? only
-            : throw new InspectionException($"{name}: an xz stream of {index.Records.Count} blocks, where a kernel is packed as one");
+        return index.Records.Count > 0 ? (index.Records, indexStart)
+            : throw new InspectionException($"{name}: an xz stream without blocks");
     }
 
     private static void Check(byte[] data, CheckType type, ReadOnlySpan<byte> stored, string name)

@@ -78,7 +78,20 @@ public static class ProcessRunner
         var command = CommandFor(spec)
             .WithStandardOutputPipe(PipeTarget.Create(async (output, token) =>
             {
-                if (await watch(output, token).ConfigureAwait(false))
+                bool end;
+                try
+                {
+                    end = await watch(output, token).ConfigureAwait(false);
+                }
+                catch
+                {
+                    // CliWrap waits for the process to exit before it reports a failed pipe: a watcher that failed
+                    // (a full disk for its log) must not leave a VM running for ever.
+                    await stop.CancelAsync().ConfigureAwait(false);
+                    throw;
+                }
+
+                if (end)
                 {
                     await stop.CancelAsync().ConfigureAwait(false);
                 }

@@ -117,7 +117,17 @@ public static partial class Commands
                 return ExitCodes.UsageOrRecipe;
             }
 
-            var expectations = ImageExpectations.FromManifest(manifest);
+            ImageExpectations expectations;
+            try
+            {
+                expectations = ImageExpectations.FromManifest(manifest);
+            }
+            catch (ImageBuilder.Common.ImageBuilderException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return ExitCodes.UsageOrRecipe;
+            }
+
             var chosen = parse.GetValue(firmware) is { Length: > 0 } only ? expectations.Firmware.Intersect(only) : expectations.Firmware;
             var paths = BootMatrix.Paths(chosen, parse.GetValue(media) is { Length: > 0 } some ? some : [BootMedia.Cd, BootMedia.Usb]);
             if (paths.IsEmpty)

@@ -62,7 +62,7 @@ public static class BootMatrix
     private static async Task<PathResult> RunOneAsync(string image, ImageExpectations expectations, BootPath path, MatrixSettings settings, CancellationToken cancellationToken)
     {
         string log = System.IO.Path.Combine(settings.LogFolder, $"test-{expectations.Name}-{path.Label}.log");
-        var options = new BootOptions(image, path.Firmware, path.Media, settings.Timeout, [.. expectations.Checks.Select(c => c.Marker)], settings.MemoryMiB, log)
+        var options = new BootOptions(image, path.Firmware, path.Media, settings.Timeout, [.. expectations.Checks.Select(c => c.Text)], settings.MemoryMiB, log)
         {
             Cpus = settings.Cpus,
             CpuModel = settings.CpuModel,
@@ -70,8 +70,18 @@ public static class BootMatrix
         };
         var started = DateTimeOffset.UtcNow;
         var watch = Stopwatch.StartNew();
-        var outcome = await BootRunner.RunAsync(options, cancellationToken).ConfigureAwait(false);
-        var checks = expectations.Checks.Select(c => new CheckResult(c, outcome.Seen.FirstOrDefault(s => s.Text == c.Marker)?.At)).ToImmutableArray();
+        BootOutcome outcome;
+        try
+        {
+            outcome = await BootRunner.RunAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Common.ImageBuilderException e)
+        {
+            // This path could not boot at all (no OVMF, QEMU would not start): its checks fail, the others go on.
+            outcome = new BootOutcome(false, [], [.. options.Expect], e.Message, log, string.Empty);
+        }
+
+        var checks = expectations.Checks.Select(c => new CheckResult(c, outcome.Seen.FirstOrDefault(s => s.Text == c.Text)?.At)).ToImmutableArray();
         return new PathResult(path, started, watch.Elapsed, checks, outcome);
     }
 }

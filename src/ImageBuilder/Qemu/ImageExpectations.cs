@@ -5,7 +5,12 @@ using ImageBuilder.Common;
 namespace ImageBuilder.Qemu;
 
 /// <summary>One thing a boot must show: a serial-console marker, named for a report.</summary>
-public sealed record BootCheck(string Name, string Marker);
+/// <param name="WholeLine">The marker must end its line: "guest_type=PV" is not seen in "guest_type=PVH".</param>
+public sealed record BootCheck(string Name, string Marker, bool WholeLine = false)
+{
+    /// <summary>The text watched for: a serial console ends every line with a carriage return (the tty's onlcr).</summary>
+    public string Text => WholeLine ? Marker + "\r" : Marker;
+}
 
 /// <summary>
 /// What every boot of an image must show, read from the manifest `imagebuilder build` wrote beside it: the Dom0
@@ -39,7 +44,7 @@ public sealed record ImageExpectations(string Name, ImmutableArray<Firmware> Fir
         checks.Add(new BootCheck("Dom0 ready", "IMAGEBUILDER-DOM0-READY"));
         foreach (var guest in view.Guests.Where(g => g.Autostart))
         {
-            checks.Add(new BootCheck($"guest {guest.Name} ready", $"IMAGEBUILDER-DOMU-READY name={guest.Name} guest_type={guest.Type!.ToUpperInvariant()}"));
+            checks.Add(new BootCheck($"guest {guest.Name} ready", $"IMAGEBUILDER-DOMU-READY name={guest.Name} guest_type={guest.Type!.ToUpperInvariant()}", WholeLine: true));
         }
 
         if (view.Demo == "unattended")

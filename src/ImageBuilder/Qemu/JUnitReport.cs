@@ -20,8 +20,8 @@ public static class JUnitReport
         var suites = new XElement(
             "testsuites",
             new XAttribute("name", $"imagebuilder test {name}"),
-            new XAttribute("tests", results.Sum(r => r.Checks.Length)),
-            new XAttribute("failures", results.Sum(r => r.Checks.Count(c => c.SeenAt is null))),
+            new XAttribute("tests", results.Sum(r => r.Checks.Length + (FailedWithEveryCheckSeen(r) ? 1 : 0))),
+            new XAttribute("failures", results.Sum(r => r.Checks.Count(c => c.SeenAt is null) + (FailedWithEveryCheckSeen(r) ? 1 : 0))),
             new XAttribute("errors", 0),
             new XAttribute("time", Seconds(results.Count == 0 ? TimeSpan.Zero : results.Max(r => r.Started + r.Elapsed) - results.Min(r => r.Started))));
         foreach (var result in results)
@@ -91,8 +91,24 @@ public static class JUnitReport
             suite.Add(testCase);
         }
 
+        if (FailedWithEveryCheckSeen(result))
+        {
+            // Every marker appeared, yet the boot failed (a failure text in the same output): a case says so.
+            suite.SetAttributeValue("tests", result.Checks.Length + 1);
+            suite.SetAttributeValue("failures", 1);
+            suite.Add(new XElement(
+                "testcase",
+                new XAttribute("classname", $"{Path.GetFileNameWithoutExtension(image)}.{result.Path.Label}"),
+                new XAttribute("name", "boot"),
+                new XAttribute("time", Seconds(result.Elapsed - before)),
+                new XElement("failure", new XAttribute("message", result.Outcome.Reason), new XAttribute("type", "BootFailed"), XmlSafe(result.Outcome.LogTail)),
+                new XElement("system-out", XmlSafe(SerialLog(result.Outcome.LogFile)) + $"\n[[ATTACHMENT|{Path.GetFullPath(result.Outcome.LogFile)}]]\n")));
+        }
+
         return suite;
     }
+
+    private static bool FailedWithEveryCheckSeen(PathResult result) => !result.Outcome.Succeeded && result.Checks.All(c => c.SeenAt is not null);
 
     private static XElement Property(string name, string value) => new("property", new XAttribute("name", name), new XAttribute("value", value));
 

@@ -88,8 +88,9 @@ public static partial class RecipeLoader
     }
 
     /// <summary>
-    /// The templates folder: every file in it must be a template ImageBuilder renders (a misspelt name would be
-    /// ignored otherwise), and each must parse; its syntax errors are reported at their own line and column.
+    /// The templates folder: every file in it (but hidden files and editors' backups) must be a template ImageBuilder
+    /// renders (a misspelt name would be ignored otherwise), and each must parse; its syntax errors are reported at
+    /// their own line and column.
     /// </summary>
     private static string? ReadTemplates(YamlMappingReader root, string baseDirectory)
     {
@@ -111,6 +112,11 @@ public static partial class RecipeLoader
         foreach (string file in Directory.GetFiles(full, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             string relative = Path.GetRelativePath(full, file).Replace(Path.DirectorySeparatorChar, '/');
+            if (relative.Split('/').Any(part => part.StartsWith('.')) || relative.EndsWith('~'))
+            {
+                continue; // .gitkeep, an editor's swap and backup files
+            }
+
             if (!known.Contains(relative))
             {
                 root.Sink.Error(node, $"templates: '{relative}' in '{folder}' is not a template ImageBuilder renders ({string.Join(", ", known)})");

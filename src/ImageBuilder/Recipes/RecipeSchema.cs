@@ -5,8 +5,8 @@ using System.Text.Json;
 namespace ImageBuilder.Recipes;
 
 /// <summary>
-/// The JSON Schema (draft-07, what YAML editors' language servers read) of a recipe, written from
-/// <see cref="RecipeShape"/>: keys, kinds, required keys, bounds and words. What only the loader can check (names,
+/// The JSON Schema (draft-07, what YAML editors' language servers read; YAML 1.2's types, so `off` is text, not
+/// false) of a recipe, written from <see cref="RecipeShape"/>: keys, kinds, required keys, bounds and words. What only the loader can check (names,
 /// URLs, paths, how fields depend on each other) stays with the loader.
 /// </summary>
 public static class RecipeSchema
@@ -30,9 +30,9 @@ public static class RecipeSchema
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 
-    private static void WriteMapping(Utf8JsonWriter json, Shape shape)
+    private static void WriteMapping(Utf8JsonWriter json, Shape shape, bool nullable = false)
     {
-        json.WriteString("type", "object");
+        WriteType(json, nullable, "object");
         json.WriteStartObject("properties");
         foreach (var field in shape.Fields)
         {
@@ -82,12 +82,16 @@ public static class RecipeSchema
         json.WriteString("description", field.Description);
         switch (field.Kind)
         {
-            case FieldKind.Text:
-                WriteType(json, "string", field.Nullable);
+            case FieldKind.Text when field.Choices is not null:
+                WriteType(json, Nullable(field), "string");
                 WriteChoices(json, field.Choices);
                 break;
+            case FieldKind.Text:
+                // The loader reads any scalar as text: `version: 4.17` or `name: 2024` are text to it, numbers to YAML.
+                WriteType(json, Nullable(field), "string", "number", "boolean");
+                break;
             case FieldKind.Number:
-                WriteType(json, "integer", field.Nullable);
+                WriteType(json, Nullable(field), "integer");
                 if (field.Minimum is { } minimum)
                 {
                     json.WriteNumber("minimum", minimum);
@@ -111,10 +115,10 @@ public static class RecipeSchema
 
                 break;
             case FieldKind.Flag:
-                WriteType(json, "boolean", field.Nullable);
+                WriteType(json, Nullable(field), "boolean");
                 break;
             case FieldKind.Mapping:
-                WriteMapping(json, field.Shape!);
+                WriteMapping(json, field.Shape!, Nullable(field));
                 break;
             case FieldKind.TextList:
                 WriteArray(json, field, items =>
@@ -134,7 +138,7 @@ public static class RecipeSchema
 
     private static void WriteArray(Utf8JsonWriter json, Field field, Action<Utf8JsonWriter> items)
     {
-        json.WriteString("type", "array");
+        WriteType(json, Nullable(field), "array");
         if (field.MinItems is { } minItems)
         {
             json.WriteNumber("minItems", minItems);
@@ -145,17 +149,24 @@ public static class RecipeSchema
         json.WriteEndObject();
     }
 
-    private static void WriteType(Utf8JsonWriter json, string type, bool nullable)
+    /// <summary>`key:` with no value is null in YAML; the loader reads it as the key left out, so an optional key may be null.</summary>
+    private static bool Nullable(Field field) => field.Nullable || !field.Required;
+
+    private static void WriteType(Utf8JsonWriter json, bool nullable, params string[] types)
     {
-        if (!nullable)
+        string[] all = nullable ? [.. types, "null"] : types;
+        if (all.Length == 1)
         {
-            json.WriteString("type", type);
+            json.WriteString("type", all[0]);
             return;
         }
 
         json.WriteStartArray("type");
-        json.WriteStringValue(type);
-        json.WriteStringValue("null");
+        foreach (string type in all)
+        {
+            json.WriteStringValue(type);
+        }
+
         json.WriteEndArray();
     }
 

@@ -10,8 +10,8 @@ internal sealed class DiagnosticSink(string file)
 
     public string File { get; } = file;
 
-    /// <summary>In file order, so a person can walk through them top to bottom.</summary>
-    public IReadOnlyList<Diagnostic> All => [.. diagnostics.OrderBy(d => d.Line).ThenBy(d => d.Column)];
+    /// <summary>In file order, so a person can walk through them top to bottom: the recipe's, then each template's.</summary>
+    public IReadOnlyList<Diagnostic> All => [.. diagnostics.OrderBy(d => d.File == File ? string.Empty : d.File, StringComparer.Ordinal).ThenBy(d => d.Line).ThenBy(d => d.Column)];
 
     public void Error(YamlNode node, string message) =>
         diagnostics.Add(new Diagnostic(File, (int)node.Start.Line, (int)node.Start.Column, message));

@@ -116,7 +116,8 @@ public sealed class RecipeSchemaTests
                 stream.Load(reader);
             }
 
-            Place((YamlMappingNode)stream.Documents[0].RootNode, path);
+            var parent = Place((YamlMappingNode)stream.Documents[0].RootNode, path);
+            parent.Children[new YamlScalarNode("zz_not_a_key")] = new YamlScalarNode("x");
             string recipe = Path.Combine(dir.Path, "every-key.yaml");
             using (var writer = new StreamWriter(recipe))
             {
@@ -125,6 +126,9 @@ public sealed class RecipeSchemaTests
 
             string qualified = string.Join('.', path.Select(f => f.Kind == FieldKind.MappingList ? f.Name + "[]" : f.Name));
             var loaded = RecipeLoader.Load(recipe);
+            // The mapping was finished (its stranger reported: an unknown key, or an unknown Xen option or make
+            // variable name where the mapping takes free keys), and the declared key was read (not reported).
+            Assert.Contains(loaded.Diagnostics, d => d.Message.Contains("zz_not_a_key", StringComparison.Ordinal));
             Assert.DoesNotContain(loaded.Diagnostics, d => d.Message.StartsWith($"{qualified}: unknown key", StringComparison.Ordinal));
             checkedKeys++;
         }
@@ -148,8 +152,8 @@ public sealed class RecipeSchemaTests
         }
     }
 
-    /// <summary>Sets the last field of PATH to a value of its kind, making the mappings and lists above it.</summary>
-    private static void Place(YamlMappingNode root, Field[] path)
+    /// <summary>Sets the last field of PATH to a value of its kind, making the mappings and lists above it; returns its mapping.</summary>
+    private static YamlMappingNode Place(YamlMappingNode root, Field[] path)
     {
         var node = root;
         foreach (var field in path[..^1])
@@ -188,6 +192,7 @@ public sealed class RecipeSchemaTests
             FieldKind.MappingList => new YamlSequenceNode(new YamlMappingNode()),
             _ => throw new ArgumentOutOfRangeException(nameof(path), last.Kind, "a field kind this test cannot write"),
         };
+        return node;
     }
 
     private static ImageBuilder.Common.Processes.ProcessResult Validate(string[] recipes) =>
