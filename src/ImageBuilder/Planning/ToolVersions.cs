@@ -14,7 +14,6 @@ public sealed class ToolVersions
         ["apt-get"] = "apt",
         ["grub-mkimage"] = "grub-common",
         ["qemu-system-x86_64"] = "qemu-system-x86",
-        ["gzip"] = "gzip",
         ["dpkg-source"] = "dpkg-dev",
         ["gcc"] = "build-essential",
         ["make"] = "make",
@@ -24,7 +23,6 @@ public sealed class ToolVersions
         ["mke2fs"] = "e2fsprogs",
         ["debugfs"] = "e2fsprogs",
         ["dpkg-query"] = "dpkg",
-        ["xz"] = "xz-utils",
     };
 
     private readonly ConcurrentDictionary<string, string> versions = new(StringComparer.Ordinal);

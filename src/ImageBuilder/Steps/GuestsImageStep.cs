@@ -64,8 +64,8 @@ public sealed class GuestsImageStep : Step<GuestsImageParameters>
 
     public override string Description => $"guest images and xl configs ({string.Join(", ", Parameters.Guests.Select(g => g.Name))})";
 
-    /// <summary>gensquashfs, and xz for the kernel's payload (BzImage.Vmlinux; Debian's kernels are xz-compressed).</summary>
-    public override IEnumerable<string> Tools => ["gensquashfs", "xz"];
+    /// <summary>gensquashfs; the kernel's payload is decompressed in process (BzImage.Vmlinux).</summary>
+    public override IEnumerable<string> Tools => ["gensquashfs"];
 
     public override int Cores => SquashfsImage.Jobs;
 
