@@ -5,7 +5,7 @@ using ImageBuilder.TestSupport;
 namespace ImageBuilder.Tests.Integration;
 
 /// <summary>
-/// `imagebuilder test` and the sample CI workflow: the workflow's own `run:` steps build recipes/xen-minimal.yaml and
+/// `imagebuilder test` and the sample CI workflow: the workflow's own `run:` steps (read by ruamel.yaml) build recipes/xen-minimal.yaml and
 /// boot-test it along every firmware and medium, its artifact paths find what they publish, and the JUnit report is
 /// read by junitparser (python3-junitparser), a reader we did not write; a failed check is a JUnit failure carrying
 /// the serial log.
@@ -31,7 +31,7 @@ public sealed class ImageTestCommandTests(MinimalImageFixture minimal) : IClassF
     {
         using var dir = new TempDirectory("ib-workflow");
         string output = dir.Combine("out");
-        using var parsed = JsonDocument.Parse(Tool.Run("python3", "-c", "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))", Repository.PathOf(Workflow)));
+        using var parsed = JsonDocument.Parse(Tool.Run("python3", "-c", "import json, sys; from ruamel.yaml import YAML; print(json.dumps(YAML(typ='safe').load(open(sys.argv[1]))))", Repository.PathOf(Workflow)));
         var steps = parsed.RootElement.GetProperty("jobs").GetProperty("image").GetProperty("steps").EnumerateArray().ToList();
         string dll = Path.Combine(AppContext.BaseDirectory, "imagebuilder.dll");
 

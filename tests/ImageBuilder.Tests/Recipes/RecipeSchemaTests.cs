@@ -6,7 +6,7 @@ namespace ImageBuilder.Tests.Recipes;
 
 /// <summary>
 /// The recipes' JSON Schema: the checked-in file is what the loader's shape writes, an independent validator
-/// (python3-jsonschema, Draft 7, with PyYAML reading the YAML) accepts every shipped recipe and refuses a misspelt
+/// (python3-jsonschema, Draft 7, with ruamel.yaml reading the YAML as 1.2, as editors' language servers do) accepts every shipped recipe and refuses a misspelt
 /// key where the loader does, and every key the shape declares is one the loader reads.
 /// </summary>
 public sealed class RecipeSchemaTests
@@ -15,13 +15,14 @@ public sealed class RecipeSchemaTests
 
     /// <summary>Checks the schema itself against Draft 7's metaschema, then prints "FILE: PATH: MESSAGE" per error.</summary>
     private const string Validator = """
-        import json, sys, yaml, jsonschema
+        import json, sys, jsonschema
+        from ruamel.yaml import YAML
         schema = json.load(open(sys.argv[1]))
         jsonschema.Draft7Validator.check_schema(schema)
         validator = jsonschema.Draft7Validator(schema)
         errors = 0
         for name in sys.argv[2:]:
-            for error in validator.iter_errors(yaml.safe_load(open(name))):
+            for error in validator.iter_errors(YAML(typ="safe").load(open(name))):
                 errors += 1
                 print(name + ": " + "/".join(map(str, error.path)) + ": " + error.message)
         sys.exit(1 if errors else 0)
@@ -83,6 +84,19 @@ public sealed class RecipeSchemaTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains($"{recipe}: {at}: Additional properties are not allowed ('{key}' was unexpected)", result.StandardOutput, StringComparison.Ordinal);
         Assert.Contains(loaded.Diagnostics, d => d.Message.Contains($"{key}: unknown key", StringComparison.Ordinal));
+    }
+
+    /// <summary>YAML 1.2 reads `off` as text (1.1 as false), a bare number as a number and `key:` as null: as the loader does.</summary>
+    [Fact]
+    public void Values_yaml_reads_as_another_type_are_accepted_where_the_loader_accepts_them()
+    {
+        using var dir = new TempDirectory();
+        string recipe = RecipeVariant.Write(dir, Repository.PathOf("recipes/xen-minimal.yaml"), "typed.yaml", ("name: xen-minimal", "name: 2024\ndemo: off\nguests:"));
+
+        var result = Validate([recipe]);
+
+        Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
+        Assert.Empty(RecipeLoader.Load(recipe).Diagnostics);
     }
 
     [Fact]
