@@ -96,7 +96,12 @@ public static class ProcessRunner
                     await stop.CancelAsync().ConfigureAwait(false);
                 }
             }))
-            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr));
+            .WithStandardErrorPipe(PipeTarget.Create(async (errors, _) =>
+            {
+                // Read to the end whatever the kill: what a VM says as it dies is the clue to why.
+                using var reader = new StreamReader(errors);
+                stderr.Append(await reader.ReadToEndAsync(CancellationToken.None).ConfigureAwait(false));
+            }));
         try
         {
             var result = await ExecuteAsync(spec, command, stderr, stop.Token).ConfigureAwait(false);
