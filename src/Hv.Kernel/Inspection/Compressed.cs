@@ -81,7 +81,7 @@ public static class Compressed
                     return decoded;
                 }
             }
-            catch (Exception e) when (IsUnreadable(e) || e is EndOfStreamException or ArgumentException)
+            catch (Exception e) when (IsUnreadable(e) || e is ArgumentException)
             {
                 throw new InspectionException($"{name}: cannot decompress: {e.Message}");
             }

@@ -97,16 +97,17 @@ public static class TemplateRenderer
 
     /// <summary>The template's syntax errors, each at its line and column (from 1).</summary>
     public static IReadOnlyList<(int Line, int Column, string Message)> SyntaxErrors(string path) =>
-        [.. Scriban.Template.Parse(File.ReadAllText(path), path).Messages.Where(m => m.Type == ParserMessageType.Error)
-            .Select(m => (m.Span.Start.Line + 1, m.Span.Start.Column + 1, m.Message))];
+        [.. Errors(Scriban.Template.Parse(File.ReadAllText(path), path)).Select(m => (m.Span.Start.Line + 1, m.Span.Start.Column + 1, m.Message))];
 
     private static Template Parse(string path)
     {
         var parsed = Scriban.Template.Parse(File.ReadAllText(path), path);
         return parsed.HasErrors
-            ? throw new TemplateException(string.Join("\n", parsed.Messages.Where(m => m.Type == ParserMessageType.Error).Select(m => $"{Located(m.Span)}: {m.Message}")))
+            ? throw new TemplateException(string.Join("\n", Errors(parsed).Select(m => $"{Located(m.Span)}: {m.Message}")))
             : parsed;
     }
+
+    private static IEnumerable<LogMessage> Errors(Template parsed) => parsed.Messages.Where(m => m.Type == ParserMessageType.Error);
 
     /// <summary>TEMPLATE:LINE:COL, counted from 1 (Scriban counts from 0).</summary>
     private static string Located(SourceSpan span) => $"{span.FileName}:{span.Start.Line + 1}:{span.Start.Column + 1}";

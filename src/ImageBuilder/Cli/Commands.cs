@@ -111,9 +111,8 @@ public static partial class Commands
                 return ExitCodes.UsageOrRecipe;
             }
 
-            if (parse.GetValue(cpu) is not { } model || !CpuModel().IsMatch(model))
+            if (CheckedCpuModel(parse.GetValue(cpu)) is not { } model)
             {
-                Console.Error.WriteLine("error: --cpu takes a QEMU CPU model with flags, such as qemu64,+svm,+npt");
                 return ExitCodes.UsageOrRecipe;
             }
 
@@ -205,9 +204,8 @@ public static partial class Commands
                 return ExitCodes.UsageOrRecipe;
             }
 
-            if (parse.GetValue(cpu) is not { } model || !CpuModel().IsMatch(model))
+            if (CheckedCpuModel(parse.GetValue(cpu)) is not { } model)
             {
-                Console.Error.WriteLine("error: --cpu takes a QEMU CPU model with flags, such as qemu64,+svm,+npt");
                 return ExitCodes.UsageOrRecipe;
             }
 
@@ -245,6 +243,18 @@ public static partial class Commands
             return ExitCodes.Failure;
         });
         return command;
+    }
+
+    /// <summary>The --cpu value when it is a QEMU CPU model with flags; otherwise says so and gives null.</summary>
+    private static string? CheckedCpuModel(string? model)
+    {
+        if (model is not null && CpuModel().IsMatch(model))
+        {
+            return model;
+        }
+
+        Console.Error.WriteLine("error: --cpu takes a QEMU CPU model with flags, such as qemu64,+svm,+npt");
+        return null;
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]*(,[+-]?[A-Za-z0-9_.=-]+)*\z")]

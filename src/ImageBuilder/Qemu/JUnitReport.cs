@@ -17,19 +17,16 @@ public static class JUnitReport
     {
         ArgumentNullException.ThrowIfNull(results);
         string name = Path.GetFileName(image);
-        var suites = new XElement(
+        var suites = results.Select(r => Suite(name, r)).ToList();
+        var root = new XElement(
             "testsuites",
             new XAttribute("name", $"imagebuilder test {name}"),
-            new XAttribute("tests", results.Sum(r => r.Checks.Length + (FailedWithEveryCheckSeen(r) ? 1 : 0))),
-            new XAttribute("failures", results.Sum(r => r.Checks.Count(c => c.SeenAt is null) + (FailedWithEveryCheckSeen(r) ? 1 : 0))),
+            new XAttribute("tests", suites.Sum(s => (int)s.Attribute("tests")!)),
+            new XAttribute("failures", suites.Sum(s => (int)s.Attribute("failures")!)),
             new XAttribute("errors", 0),
-            new XAttribute("time", Seconds(results.Count == 0 ? TimeSpan.Zero : results.Max(r => r.Started + r.Elapsed) - results.Min(r => r.Started))));
-        foreach (var result in results)
-        {
-            suites.Add(Suite(name, result));
-        }
-
-        return new XDocument(new XDeclaration("1.0", "UTF-8", null), suites);
+            new XAttribute("time", Seconds(results.Count == 0 ? TimeSpan.Zero : results.Max(r => r.Started + r.Elapsed) - results.Min(r => r.Started))),
+            suites);
+        return new XDocument(new XDeclaration("1.0", "UTF-8", null), root);
     }
 
     public static void Write(string file, string image, IReadOnlyList<PathResult> results)
@@ -48,11 +45,34 @@ public static class JUnitReport
 
     private static XElement Suite(string image, PathResult result)
     {
-        var suite = new XElement(
+        string classname = $"{Path.GetFileNameWithoutExtension(image)}.{result.Path.Label}";
+        var serialLog = new Lazy<string>(() => SerialLog(result.Outcome.LogFile));
+        var cases = new List<XElement>();
+        var before = TimeSpan.Zero;
+        foreach (var check in result.Checks.OrderBy(c => c.SeenAt ?? TimeSpan.MaxValue))
+        {
+            if (check.SeenAt is { } at)
+            {
+                cases.Add(Case(classname, check.Check.Name, at - before));
+                before = at;
+            }
+            else
+            {
+                cases.Add(FailedCase(classname, check.Check.Name, result.Elapsed - before, $"not seen: {check.Check.Marker} ({result.Outcome.Reason})", "MarkerNotSeen", result.Outcome, serialLog.Value));
+            }
+        }
+
+        if (!result.Outcome.Succeeded && result.Checks.All(c => c.SeenAt is not null))
+        {
+            // Every marker appeared, yet the boot failed (a failure text in the same output): a case says so.
+            cases.Add(FailedCase(classname, "boot", result.Elapsed - before, result.Outcome.Reason, "BootFailed", result.Outcome, serialLog.Value));
+        }
+
+        return new XElement(
             "testsuite",
             new XAttribute("name", $"{image} {result.Path.Label}"),
-            new XAttribute("tests", result.Checks.Length),
-            new XAttribute("failures", result.Checks.Count(c => c.SeenAt is null)),
+            new XAttribute("tests", cases.Count),
+            new XAttribute("failures", cases.Count(c => c.Element("failure") is not null)),
             new XAttribute("errors", 0),
             new XAttribute("skipped", 0),
             new XAttribute("time", Seconds(result.Elapsed)),
@@ -62,53 +82,22 @@ public static class JUnitReport
                 "properties",
                 Property("firmware", result.Path.Firmware.ToString().ToLowerInvariant()),
                 Property("media", result.Path.Media.ToString().ToLowerInvariant()),
-                Property("serial_log", Path.GetFullPath(result.Outcome.LogFile))));
-
-        var before = TimeSpan.Zero;
-        foreach (var check in result.Checks.OrderBy(c => c.SeenAt ?? TimeSpan.MaxValue))
-        {
-            var testCase = new XElement(
-                "testcase",
-                new XAttribute("classname", $"{Path.GetFileNameWithoutExtension(image)}.{result.Path.Label}"),
-                new XAttribute("name", check.Check.Name));
-            if (check.SeenAt is { } at)
-            {
-                testCase.Add(new XAttribute("time", Seconds(at - before)));
-                before = at;
-            }
-            else
-            {
-                testCase.Add(
-                    new XAttribute("time", Seconds(result.Elapsed - before)),
-                    new XElement(
-                        "failure",
-                        new XAttribute("message", $"not seen: {check.Check.Marker} ({result.Outcome.Reason})"),
-                        new XAttribute("type", "MarkerNotSeen"),
-                        XmlSafe(result.Outcome.LogTail)),
-                    new XElement("system-out", XmlSafe(SerialLog(result.Outcome.LogFile)) + $"\n[[ATTACHMENT|{Path.GetFullPath(result.Outcome.LogFile)}]]\n"));
-            }
-
-            suite.Add(testCase);
-        }
-
-        if (FailedWithEveryCheckSeen(result))
-        {
-            // Every marker appeared, yet the boot failed (a failure text in the same output): a case says so.
-            suite.SetAttributeValue("tests", result.Checks.Length + 1);
-            suite.SetAttributeValue("failures", 1);
-            suite.Add(new XElement(
-                "testcase",
-                new XAttribute("classname", $"{Path.GetFileNameWithoutExtension(image)}.{result.Path.Label}"),
-                new XAttribute("name", "boot"),
-                new XAttribute("time", Seconds(result.Elapsed - before)),
-                new XElement("failure", new XAttribute("message", result.Outcome.Reason), new XAttribute("type", "BootFailed"), XmlSafe(result.Outcome.LogTail)),
-                new XElement("system-out", XmlSafe(SerialLog(result.Outcome.LogFile)) + $"\n[[ATTACHMENT|{Path.GetFullPath(result.Outcome.LogFile)}]]\n")));
-        }
-
-        return suite;
+                Property("serial_log", Path.GetFullPath(result.Outcome.LogFile))),
+            cases);
     }
 
-    private static bool FailedWithEveryCheckSeen(PathResult result) => !result.Outcome.Succeeded && result.Checks.All(c => c.SeenAt is not null);
+    private static XElement Case(string classname, string name, TimeSpan time) =>
+        new("testcase", new XAttribute("classname", classname), new XAttribute("name", name), new XAttribute("time", Seconds(time)));
+
+    /// <summary>A failed case: the reason, the console's tail, and the whole serial log as its output and a Jenkins attachment.</summary>
+    private static XElement FailedCase(string classname, string name, TimeSpan time, string message, string type, BootOutcome outcome, string serialLog)
+    {
+        var failed = Case(classname, name, time);
+        failed.Add(
+            new XElement("failure", new XAttribute("message", message), new XAttribute("type", type), XmlSafe(outcome.LogTail)),
+            new XElement("system-out", XmlSafe(serialLog) + $"\n[[ATTACHMENT|{Path.GetFullPath(outcome.LogFile)}]]\n"));
+        return failed;
+    }
 
     private static XElement Property(string name, string value) => new("property", new XAttribute("name", name), new XAttribute("value", value));
 

@@ -23,7 +23,6 @@ public static partial class RecipeLoader
     public const string DefaultSecurityMirror = "http://deb.debian.org/debian-security";
     public const string DefaultKeyring = "/usr/share/keyrings/debian-archive-keyring.gpg";
 
-
     /// <param name="path">The recipe file.</param>
     /// <param name="sourceDateEpoch">SOURCE_DATE_EPOCH from the environment; it wins over the recipe's epoch.</param>
     public static RecipeLoadResult Load(string path, long? sourceDateEpoch = null)
