@@ -185,7 +185,8 @@ public static partial class Commands
         var cpus = new Option<int>("--cpus") { Description = "virtual CPUs (TCG runs one host thread per CPU)", DefaultValueFactory = _ => 2 };
         var log = new Option<string?>("--log") { Description = "serial console log file (default: out/boot-<image>-<firmware>-<media>.log)" };
         var timeline = new Option<bool>("--timeline") { Description = "print when each boot phase was reached (GRUB, Xen, kernel, live medium, systemd, Dom0 ready, each guest, demo done)" };
-        var command = new Command("boot", "Boot an image in QEMU (TCG) and wait for texts on the serial console.") { image, firmware, media, timeout, expect, failOn, memory, cpus, cpu, log, timeline };
+        var machines = new Option<int>("--machines") { Description = "boot this many machines from the image at once, each with a NIC on one private LAN (a hub on 127.0.0.1), its own MAC (52:54:00:49:42:NN) and serial log (-mNN before the log's extension); every --expect must appear on every machine's console. One machine has no NIC", DefaultValueFactory = _ => 1 };
+        var command = new Command("boot", "Boot an image in QEMU (TCG) and wait for texts on the serial console.") { image, firmware, media, timeout, expect, failOn, memory, cpus, cpu, log, timeline, machines };
         command.SetAction(async (parse, ct) =>
         {
             string path = parse.GetValue(image)!;
@@ -198,9 +199,9 @@ public static partial class Commands
                 return ExitCodes.UsageOrRecipe;
             }
 
-            if (parse.GetValue(memory) is < 128 or > 1 << 20 || parse.GetValue(cpus) is < 1 or > 64)
+            if (parse.GetValue(memory) is < 128 or > 1 << 20 || parse.GetValue(cpus) is < 1 or > 64 || parse.GetValue(machines) is < 1 or > 64)
             {
-                Console.Error.WriteLine("error: --memory must be 128 to 1048576 MiB and --cpus 1 to 64");
+                Console.Error.WriteLine("error: --memory must be 128 to 1048576 MiB, --cpus and --machines 1 to 64");
                 return ExitCodes.UsageOrRecipe;
             }
 
@@ -209,40 +210,60 @@ public static partial class Commands
                 return ExitCodes.UsageOrRecipe;
             }
 
+            int count = parse.GetValue(machines);
             string logFile = parse.GetValue(log) ?? Path.Combine("out", $"boot-{Path.GetFileNameWithoutExtension(path)}-{fw.ToString().ToLowerInvariant()}-{md.ToString().ToLowerInvariant()}.log");
             var options = new BootOptions(path, fw, md, TimeSpan.FromSeconds(seconds), [.. parse.GetValue(expect) ?? []], parse.GetValue(memory), logFile) { Cpus = parse.GetValue(cpus), CpuModel = model, FailOn = [.. parse.GetValue(failOn) ?? []] };
-            Console.WriteLine($"booting {path} ({fw}, {md}); serial log: {Path.GetFullPath(logFile)}");
-            var outcome = await BootRunner.RunAsync(options, ct).ConfigureAwait(false);
-            foreach (var seen in outcome.Seen)
+            if (count == 1)
             {
-                Console.WriteLine($"seen after {seen.At.TotalSeconds,6:0.0} s: {seen.Text}");
+                Console.WriteLine($"booting {path} ({fw}, {md}); serial log: {Path.GetFullPath(logFile)}");
+                var outcome = await BootRunner.RunAsync(options, ct).ConfigureAwait(false);
+                return Report(outcome, string.Empty, parse.GetValue(timeline)) ? ExitCodes.Success : ExitCodes.Failure;
             }
 
-            if (parse.GetValue(timeline))
+            Console.WriteLine($"booting {count} machines from {path} ({fw}, {md}) on one private LAN; serial logs: {Path.GetFullPath(LanBoot.LogFileOf(logFile, 1))} and on");
+            var outcomes = await LanBoot.RunAsync(options, count, ct).ConfigureAwait(false);
+            bool all = true;
+            foreach (var machine in outcomes)
             {
-                foreach (string line in BootTimeline.Format(outcome.Timeline))
-                {
-                    Console.WriteLine(line);
-                }
+                all &= Report(machine.Outcome, $"machine {machine.Port.Machine} ({machine.Port.Mac}): ", parse.GetValue(timeline));
             }
 
-            if (outcome.Succeeded)
-            {
-                Console.WriteLine("boot ok");
-                return ExitCodes.Success;
-            }
-
-            Console.Error.WriteLine($"boot failed: {outcome.Reason}");
-            foreach (string missing in outcome.Missing)
-            {
-                Console.Error.WriteLine($"not seen: {missing}");
-            }
-
-            Console.Error.WriteLine($"serial log: {outcome.LogFile}; last lines:");
-            Console.Error.WriteLine(outcome.LogTail);
-            return ExitCodes.Failure;
+            return all ? ExitCodes.Success : ExitCodes.Failure;
         });
         return command;
+    }
+
+    /// <summary>Prints what one boot showed, each line after <paramref name="prefix"/>; true when it succeeded.</summary>
+    private static bool Report(BootOutcome outcome, string prefix, bool timeline)
+    {
+        foreach (var seen in outcome.Seen)
+        {
+            Console.WriteLine($"{prefix}seen after {seen.At.TotalSeconds,6:0.0} s: {seen.Text}");
+        }
+
+        if (timeline)
+        {
+            foreach (string line in BootTimeline.Format(outcome.Timeline))
+            {
+                Console.WriteLine(prefix + line);
+            }
+        }
+
+        if (outcome.Succeeded)
+        {
+            Console.WriteLine($"{prefix}boot ok");
+            return true;
+        }
+
+        Console.Error.WriteLine($"{prefix}boot failed: {outcome.Reason}");
+        foreach (string missing in outcome.Missing)
+        {
+            Console.Error.WriteLine($"{prefix}not seen: {missing}");
+        }
+
+        Console.Error.WriteLine($"{prefix}serial log: {outcome.LogFile}; last lines:");
+        Console.Error.WriteLine(outcome.LogTail);
+        return false;
     }
 
     /// <summary>The --cpu value when it is a QEMU CPU model with flags; otherwise says so and gives null.</summary>

@@ -121,11 +121,15 @@ public sealed record BuildSteps(
 
     private static LiveSteps LiveStepsFor(Recipe recipe, ArchiveSource archive, RootfsSpec rootfs, Dom0KernelStep kernel, KernelModulesStep modules, InitramfsStep liveInitramfs, DebianPackagesStep initramfsPackages, XenToolsStep? tools)
     {
-        // SSH is installed only to be used with keys; without keys it is not installed by us (and masked if asked for).
+        // SSH is installed only to be used with keys (an administrator's or the image's migration key); without keys
+        // it is not installed by us (and masked if asked for). Peers find each other with avahi (mDNS/DNS-SD).
         // Disk guests need device-mapper's tool, HVM guests a device model and its firmware in the Dom0.
-        var dom0Packages = rootfs.Packages.Concat(rootfs.AuthorizedKeys.IsEmpty ? [] : ["openssh-server"]).Concat(DiskPackages(recipe.Guests)).Concat(DeviceModelPackages(recipe.Guests));
+        var dom0Packages = rootfs.Packages.Concat(rootfs.AuthorizedKeys.IsEmpty && !rootfs.CrossHostMigration ? [] : ["openssh-server"])
+            .Concat(rootfs.CrossHostMigration ? ["openssh-client", "avahi-daemon", "avahi-utils"] : [])
+            .Concat(DiskPackages(recipe.Guests)).Concat(DeviceModelPackages(recipe.Guests));
         var dom0Rootfs = new DebianRootfsStep("dom0", RootfsParameters.Of(archive, dom0Packages, recipe.Epoch), tools);
-        var dom0Image = new Dom0ImageStep(dom0Rootfs, modules, new Dom0ImageParameters(rootfs.Hostname, rootfs.Presenter, rootfs.AuthorizedKeys, Inputs(rootfs.Overlays), recipe.Epoch), tools);
+        var access = new LiveAccess(rootfs.Hostname, rootfs.Presenter, rootfs.AuthorizedKeys, rootfs.CrossHostMigration ? new PeerGroup(recipe.Name, recipe.Epoch) : null);
+        var dom0Image = new Dom0ImageStep(dom0Rootfs, modules, new Dom0ImageParameters(access, Inputs(rootfs.Overlays), recipe.Epoch), tools);
         if (recipe.Guests.IsEmpty)
         {
             return new LiveSteps(modules, tools, dom0Rootfs, dom0Image, [], null);

@@ -30,4 +30,7 @@ public sealed record BootOptions(
 
     /// <summary>QEMU's CPU model: AMD-V with nested paging by default, so Xen runs PVH and HVM guests with HAP.</summary>
     public string CpuModel { get; init; } = QemuCommand.DefaultCpu;
+
+    /// <summary>The machine's NIC on a <see cref="VirtualLan"/>; none: no NIC at all, as a machine without a cable.</summary>
+    public LanPort? Lan { get; init; }
 }

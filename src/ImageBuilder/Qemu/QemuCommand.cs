@@ -1,5 +1,6 @@
 using ImageBuilder.Common;
 using ImageBuilder.Common.Processes;
+using static System.FormattableString;
 
 namespace ImageBuilder.Qemu;
 
@@ -35,8 +36,18 @@ public static class QemuCommand
             "-monitor", "none",
             "-no-reboot",
             "-nodefaults",
-            "-net", "none",
         };
+        if (options.Lan is { } lan)
+        {
+            // A NIC whose frames travel as UDP datagrams on 127.0.0.1 to the LAN's hub, and from it.
+            args.AddRange(["-netdev", Invariant($"dgram,id=lan,local.type=inet,local.host=127.0.0.1,local.port={lan.MachinePort},remote.type=inet,remote.host=127.0.0.1,remote.port={lan.HubPort}")]);
+            args.AddRange(["-device", $"virtio-net-pci,netdev=lan,mac={lan.Mac}"]);
+        }
+        else
+        {
+            args.AddRange(["-net", "none"]);
+        }
+
         if (options.Firmware == Firmware.Uefi)
         {
             if (!File.Exists(OvmfCode) || varsCopy is null)

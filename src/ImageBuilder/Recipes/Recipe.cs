@@ -80,7 +80,11 @@ public sealed record KernelSpec(string Package);
 public sealed record InitramfsSpec(ImmutableArray<string> Packages, ImmutableArray<string> Overlays, ImmutableArray<string> Modules);
 
 /// <summary>A root filesystem installed from Debian packages, overlays merged over it.</summary>
-public sealed record RootfsSpec(ImmutableArray<string> Packages, ImmutableArray<string> Overlays, string Hostname, bool Presenter, ImmutableArray<string> AuthorizedKeys);
+public sealed record RootfsSpec(ImmutableArray<string> Packages, ImmutableArray<string> Overlays, string Hostname, bool Presenter, ImmutableArray<string> AuthorizedKeys)
+{
+    /// <summary>Hosts booted from this image find each other and live-migrate guests between them (SSH, mDNS).</summary>
+    public bool CrossHostMigration { get; init; }
+}
 
 public enum GuestType
 {

@@ -320,9 +320,10 @@ public static partial class RecipeLoader
             bool presenter = rootfsMap.Boolean("presenter") ?? false;
             var keys = rootfsMap.CheckedStringList("ssh_authorized_keys", v => AuthorizedKey().IsMatch(v) ? null : "not a public key line such as 'ssh-ed25519 AAAA... comment'")
                 .Select(k => k.Trim());
+            bool crossHost = rootfsMap.Boolean("cross_host_migration") ?? false;
 
             rootfsMap.Finish();
-            rootfs = new RootfsSpec(packages, overlays, hostname, presenter, [.. keys]);
+            rootfs = new RootfsSpec(packages, overlays, hostname, presenter, [.. keys]) { CrossHostMigration = crossHost };
         }
 
         var tools = map.Mapping("tools") is { } toolsMap ? ReadTools(toolsMap, archive, hypervisor, baseDirectory) : null;

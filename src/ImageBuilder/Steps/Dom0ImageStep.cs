@@ -36,7 +36,7 @@ public sealed class Dom0ImageStep(DebianRootfsStep rootfs, KernelModulesStep mod
 
         builder.AddOverlays(Parameters.Overlays);
 
-        LiveSystemFiles.Add(builder, Parameters.Hostname, Parameters.Presenter, Parameters.AuthorizedKeys);
+        LiveSystemFiles.Add(builder, Parameters.Access);
         var tree = builder.ToTree();
         if (tools is not null)
         {
@@ -75,7 +75,7 @@ public sealed class Dom0ImageStep(DebianRootfsStep rootfs, KernelModulesStep mod
 }
 
 /// <summary>What the Dom0 image is made of besides its root, modules and tools: the access policy, overlays (by content), compression and the epoch.</summary>
-public sealed record Dom0ImageParameters(string Hostname, bool Presenter, ImmutableArray<string> AuthorizedKeys, ImmutableArray<HostInput> Overlays, long Epoch)
+public sealed record Dom0ImageParameters(LiveAccess Access, ImmutableArray<HostInput> Overlays, long Epoch)
 {
     public string Compressor { get; init; } = SquashfsImage.Settings;
 }

@@ -33,7 +33,7 @@ public static class GuestRoot
         var builder = RootfsComposer.FromPackages([installedRoot], keepOwners: true);
         builder.AddOverlays(overlays);
         builder.AddFile("etc/fstab", FileContent.FromText($"{rootDevice}\t/\text4\trw,relatime\t0\t1\n"));
-        LiveSystemFiles.Add(builder, name, presenter, []);
+        LiveSystemFiles.Add(builder, new LiveAccess(name, presenter, []));
         return builder.ToTree();
     }
 }

@@ -19,7 +19,9 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
     [
         "IMAGEBUILDER-DOM0-READY xen=4.17.",
         "xen-virt_caps: pv hvm hap",
-        "dom0-listening-tcp: none",
+        "dom0-listening-tcp: 0.0.0.0:22 [::]:22",
+        "dom0-address: none (no wired network interface joined xenbr0)",
+        "demo: no wired network interface: live migration stays on this host",
         "root@xen-demo:~#",
         "IMAGEBUILDER-DOMU-READY name=tiny guest_type=PV",
         "IMAGEBUILDER-DOMU-READY name=debian guest_type=PV",
@@ -33,9 +35,12 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
     /// <summary>The demo's guest of each kind: the first autostart guest of that type in the recipe.</summary>
     private static readonly (string Name, string Kind)[] DemoGuests = [("tiny", "PV"), ("tiny-pvh", "PVH"), ("hvm", "HVM")];
 
+    /// <remarks>
+    /// BIOS from CD here; UEFI from a USB stick is the two-machine boot (TwoHostMigrationTests), which runs the same
+    /// live Dom0 and demo with the diskless guests.
+    /// </remarks>
     [Theory]
     [InlineData("bios", "cd")]
-    [InlineData("uefi", "usb")]
     public void The_live_dom0_boots_runs_pv_pvh_and_hvm_guests_and_the_demo_without_a_keystroke(string firmware, string media)
     {
         string log = demo.Directory.Combine($"live-{firmware}-{media}.log");
@@ -118,22 +123,48 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
     }
 
     [Fact]
-    public void The_dom0_root_has_the_xen_tools_a_locked_root_and_no_ssh_server()
+    public void The_dom0_root_has_the_xen_tools_a_locked_root_and_ssh_only_for_receiving_a_migration()
     {
         string squashfs = Extract("/live/dom0.squashfs");
+        string Cat(string path) => Tool.Run("unsquashfs", "-cat", squashfs, path);
 
         string listing = Tool.Run("unsquashfs", "-lln", "-d", "", squashfs);
-        string shadow = Tool.Run("unsquashfs", "-cat", squashfs, "/etc/shadow");
-        string xenDefaults = Tool.Run("unsquashfs", "-cat", squashfs, "/etc/default/xen");
+        string shadow = Cat("/etc/shadow");
+        string xenDefaults = Cat("/etc/default/xen");
 
         Assert.Contains(" /usr/sbin/xl", listing, StringComparison.Ordinal);
         Assert.Contains(" /etc/init.d/xen", listing, StringComparison.Ordinal);
         Assert.Contains(" /usr/local/bin/xen-demo", listing, StringComparison.Ordinal);
         Assert.Matches(@"-rw-r----- 0/42 .* /etc/shadow", listing);
         Assert.Matches("(?m)^root:[*!]", shadow);
-        Assert.DoesNotContain("/usr/sbin/sshd", listing, StringComparison.Ordinal);
         Assert.Contains("--log=guest", xenDefaults, StringComparison.Ordinal);
         Assert.Matches(@"/usr/lib/modules/[^/]+/kernel/drivers/net/xen-netback/xen-netback\.ko", listing);
+
+        // SSH: keys only, and root only for forced commands; the one key is the image's migration key, bound to the
+        // receiver. ssh-keygen (OpenSSH's own reader) derives from each private key the public key the others name.
+        string sshd = Cat("/etc/ssh/sshd_config.d/imagebuilder.conf");
+        Assert.Contains("PasswordAuthentication no", sshd, StringComparison.Ordinal);
+        Assert.Contains("KbdInteractiveAuthentication no", sshd, StringComparison.Ordinal);
+        Assert.Contains("PermitRootLogin forced-commands-only", sshd, StringComparison.Ordinal);
+        Assert.Matches(@"-rw------- 0/0 .* /etc/imagebuilder/migration/id_ecdsa\n", listing);
+        Assert.Matches(@"-rw------- 0/0 .* /etc/ssh/ssh_host_ecdsa_key\n", listing);
+        Assert.DoesNotMatch(@"/etc/ssh/ssh_host_(rsa|ed25519)_key", listing);
+
+        string clientKey = demo.Directory.Combine("migration-key");
+        string hostKey = demo.Directory.Combine("host-key");
+        File.WriteAllText(clientKey, Cat("/etc/imagebuilder/migration/id_ecdsa"));
+        File.WriteAllText(hostKey, Cat("/etc/ssh/ssh_host_ecdsa_key"));
+        File.SetUnixFileMode(clientKey, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.SetUnixFileMode(hostKey, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        string clientPublic = Tool.Run("ssh-keygen", "-y", "-f", clientKey).Trim();
+        string hostPublic = Tool.Run("ssh-keygen", "-y", "-f", hostKey).Trim();
+
+        var authorized = Cat("/root/.ssh/authorized_keys").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal($"restrict,command=\"/usr/lib/imagebuilder/migrate-receive\" {clientPublic} imagebuilder-migration@xen-demo", Assert.Single(authorized));
+        Assert.Equal($"imagebuilder-peer-xen-demo {hostPublic}", Cat("/etc/imagebuilder/migration/known_hosts").Trim());
+        string fingerprint = Tool.Run("ssh-keygen", "-l", "-E", "sha256", "-f", clientKey).Split(' ')[1];
+        Assert.Contains($"key={fingerprint}\n", Cat("/etc/imagebuilder/migration/peer-group"), StringComparison.Ordinal);
+        Assert.Contains($"<txt-record>key={fingerprint}</txt-record>", Cat("/etc/avahi/services/imagebuilder-migration.service"), StringComparison.Ordinal);
     }
 
     [Fact]

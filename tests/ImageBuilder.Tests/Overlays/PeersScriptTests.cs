@@ -1,0 +1,50 @@
+using ImageBuilder.Common.Processes;
+using ImageBuilder.TestSupport;
+
+namespace ImageBuilder.Tests.Overlays;
+
+/// <summary>
+/// Which hosts xen-demo takes for peers (overlays/dom0/usr/lib/imagebuilder/peers.sh), from what avahi-browse prints
+/// in its parsable form (avahi-utils' avahi-browse.c: "=;IF;PROTOCOL;NAME;TYPE;DOMAIN;HOST;ADDRESS;PORT;TXT", TXT as
+/// avahi_string_list_to_string writes it: quoted strings separated by spaces), given by a stand-in avahi-browse.
+/// </summary>
+public sealed class PeersScriptTests
+{
+    private const string Key = "SHA256:3q2+7w7LJzyuGn/Zb8Ep0Pn1T4GQaEbGQWt1TlTCZzs";
+
+    [Fact]
+    public void Only_hosts_announcing_this_recipe_and_this_key_over_ipv4_other_than_this_one_are_peers()
+    {
+        using var dir = new TempDirectory();
+        string[] announced =
+        [
+            $"+;xenbr0;IPv4;xen-demo-525400494202;_xen-migration._tcp;local",
+            $"=;xenbr0;IPv4;xen-demo-525400494201;_xen-migration._tcp;local;xen-demo-525400494201.local;169.254.1.1;22;\"key={Key}\" \"group=xen-demo\"",
+            $"=;xenbr0;IPv4;xen-demo-525400494202;_xen-migration._tcp;local;xen-demo-525400494202.local;169.254.1.2;22;\"key={Key}\" \"group=xen-demo\"",
+            $"=;xenbr0;IPv6;xen-demo-525400494203;_xen-migration._tcp;local;xen-demo-525400494203.local;fe80::5054:ff:fe49:4203;22;\"key={Key}\" \"group=xen-demo\"",
+            $"=;xenbr0;IPv4;xen-demo-525400494203;_xen-migration._tcp;local;xen-demo-525400494203.local;169.254.1.3;22;\"group=xen-demo\" \"key={Key}\"",
+            $"=;xenbr0;IPv4;xen-lab-525400494204;_xen-migration._tcp;local;xen-lab-525400494204.local;169.254.1.4;22;\"key={Key}\" \"group=xen-lab\"",
+            $"=;xenbr0;IPv4;xen-demo-525400494205;_xen-migration._tcp;local;xen-demo-525400494205.local;169.254.1.5;22;\"key=SHA256:AAAA\" \"group=xen-demo\"",
+            $"=;xenbr0;IPv4;xen-demo-525400494206;_xen-migration._tcp;local;xen-demo-525400494206.local;169.254.1.6;22;\"key={Key}x\" \"group=xen-demo-2\"",
+        ];
+        string bin = dir.Combine("bin");
+        Directory.CreateDirectory(bin);
+        File.WriteAllLines(dir.Combine("announced"), announced);
+        WriteScript(Path.Combine(bin, "avahi-browse"), $"[ \"$*\" = '--resolve --parsable --terminate --no-db-lookup _xen-migration._tcp' ] || exit 9\ncat '{dir.Combine("announced")}'");
+        WriteScript(Path.Combine(bin, "hostname"), "echo xen-demo-525400494201");
+        string migration = dir.Combine("migration");
+        Directory.CreateDirectory(migration);
+        File.WriteAllText(Path.Combine(migration, "peer-group"), $"group=xen-demo\nkey={Key}\nservice=_xen-migration._tcp\n");
+
+        var result = ProcessRunner.Run(ProcessSpec.Of("bash", "-c", $"migration='{migration}'; . '{Repository.PathOf("overlays/dom0/usr/lib/imagebuilder/peers.sh")}'; peers")
+            .WithEnvironment("PATH", $"{bin}:/usr/bin:/bin"));
+
+        Assert.Equal("xen-demo-525400494202 169.254.1.2\nxen-demo-525400494203 169.254.1.3\n", result.StandardOutput);
+    }
+
+    private static void WriteScript(string path, string body)
+    {
+        File.WriteAllText(path, "#!/bin/sh\n" + body + "\n");
+        File.SetUnixFileMode(path, (UnixFileMode)0x1ED); // 0755
+    }
+}
