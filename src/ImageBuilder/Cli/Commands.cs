@@ -185,7 +185,7 @@ public static partial class Commands
         var cpus = new Option<int>("--cpus") { Description = "virtual CPUs (TCG runs one host thread per CPU)", DefaultValueFactory = _ => 2 };
         var log = new Option<string?>("--log") { Description = "serial console log file (default: out/boot-<image>-<firmware>-<media>.log)" };
         var timeline = new Option<bool>("--timeline") { Description = "print when each boot phase was reached (GRUB, Xen, kernel, live medium, systemd, Dom0 ready, each guest, demo done)" };
-        var machines = new Option<int>("--machines") { Description = "boot this many machines from the image at once, each with a NIC on one private LAN (a hub on 127.0.0.1), its own MAC (52:54:00:49:42:NN) and serial log (-mNN before the log's extension); every --expect must appear on every machine's console. One machine has no NIC", DefaultValueFactory = _ => 1 };
+        var machines = new Option<int>("--machines") { Description = "boot this many machines from the image at once, each with a NIC on one private LAN (a hub on 127.0.0.1), its own MAC (52:54:00:49:42:NN) and serial log (-mN before the log's extension, N from 1); every --expect must appear on every machine's console. One machine has no NIC", DefaultValueFactory = _ => 1 };
         var command = new Command("boot", "Boot an image in QEMU (TCG) and wait for texts on the serial console.") { image, firmware, media, timeout, expect, failOn, memory, cpus, cpu, log, timeline, machines };
         command.SetAction(async (parse, ct) =>
         {

@@ -102,6 +102,14 @@ public sealed record BuildSteps(
 
     private static ImmutableArray<HostInput> Inputs(IEnumerable<string> paths) => [.. paths.Select(p => new HostInput(p))];
 
+    /// <summary>The recipe's peer group; its migration secret is made here at the first plan (a key needs its digest).</summary>
+    private static PeerGroup PeerGroupOf(Recipe recipe)
+    {
+        string secret = MigrationSecret.PathFor(recipe.SourceFile, recipe.Name);
+        MigrationSecret.Ensure(secret);
+        return new PeerGroup(recipe.Name, recipe.Epoch, new HostInput(secret));
+    }
+
     private static EspStep EspStepFor(Recipe recipe, GrubCoreStep? grub, Step hypervisor, Dom0KernelStep kernel, InitramfsStep initramfs, string mediumId)
     {
         const string label = "EFIBOOT";
@@ -128,7 +136,7 @@ public sealed record BuildSteps(
             .Concat(rootfs.CrossHostMigration ? ["openssh-client", "avahi-daemon", "avahi-utils"] : [])
             .Concat(DiskPackages(recipe.Guests)).Concat(DeviceModelPackages(recipe.Guests));
         var dom0Rootfs = new DebianRootfsStep("dom0", RootfsParameters.Of(archive, dom0Packages, recipe.Epoch), tools);
-        var access = new LiveAccess(rootfs.Hostname, rootfs.Presenter, rootfs.AuthorizedKeys, rootfs.CrossHostMigration ? new PeerGroup(recipe.Name, recipe.Epoch) : null);
+        var access = new LiveAccess(rootfs.Hostname, rootfs.Presenter, rootfs.AuthorizedKeys, rootfs.CrossHostMigration ? PeerGroupOf(recipe) : null);
         var dom0Image = new Dom0ImageStep(dom0Rootfs, modules, new Dom0ImageParameters(access, Inputs(rootfs.Overlays), recipe.Epoch), tools);
         if (recipe.Guests.IsEmpty)
         {

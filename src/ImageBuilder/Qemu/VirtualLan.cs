@@ -46,21 +46,29 @@ public sealed class VirtualLan : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(machines, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(machines, 255);
         var sockets = new List<Socket>();
+        var probes = new List<Socket>();
         var ports = new List<LanPort>();
         try
         {
             for (int machine = 1; machine <= machines; machine++)
             {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                var socket = BoundSocket();
                 sockets.Add(socket);
-                socket.Bind(new IPEndPoint(Loopback, 0));
-                ports.Add(new LanPort(machine, MacOf(machine), FreeUdpPort(), ((IPEndPoint)socket.LocalEndPoint!).Port));
+                // The machine's port: held by a probe until every port is chosen, so no two machines get the same one;
+                // QEMU binds it once the probe is closed.
+                var probe = BoundSocket();
+                probes.Add(probe);
+                ports.Add(new LanPort(machine, MacOf(machine), PortOf(probe), PortOf(socket)));
             }
         }
         catch
         {
             sockets.ForEach(s => s.Dispose());
             throw;
+        }
+        finally
+        {
+            probes.ForEach(p => p.Dispose());
         }
 
         return new VirtualLan([.. ports], [.. sockets]);
@@ -116,13 +124,14 @@ public sealed class VirtualLan : IAsyncDisposable
         }
     }
 
-    /// <summary>A UDP port on 127.0.0.1 nobody holds now, for a machine's netdev to bind.</summary>
-    private static int FreeUdpPort()
+    private static Socket BoundSocket()
     {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        probe.Bind(new IPEndPoint(Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(Loopback, 0));
+        return socket;
     }
+
+    private static int PortOf(Socket socket) => ((IPEndPoint)socket.LocalEndPoint!).Port;
 
     public async ValueTask DisposeAsync()
     {

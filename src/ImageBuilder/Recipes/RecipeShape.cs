@@ -136,7 +136,7 @@ public static class RecipeShape
         Text("hostname", "the Dom0's host name (default dom0)"),
         Switch("presenter", "log in as root on the screen and serial console without a password"),
         List("ssh_authorized_keys", "public keys allowed to log in as root over SSH; none means no SSH server"),
-        Switch("cross_host_migration", "find hosts booted from this image on the LAN (mDNS) and live-migrate guests to them over SSH with a key made for this image, good for receiving a migration only"),
+        Switch("cross_host_migration", "find hosts booted from this image on the LAN (mDNS) and live-migrate guests to them over SSH with keys derived from a secret made beside the recipe (.secrets/); the key is root on the image's hosts: a LAN you trust"),
     ]);
 
     public static readonly Shape Tools = new([

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Security;
 using ImageBuilder.Formats.Trees;
+using ImageBuilder.Planning;
 
 namespace ImageBuilder.Steps;
 
@@ -10,8 +11,8 @@ namespace ImageBuilder.Steps;
 /// </summary>
 public sealed record LiveAccess(string Hostname, bool Presenter, ImmutableArray<string> AuthorizedKeys, PeerGroup? Peers = null);
 
-/// <summary>Hosts booted from images of one recipe (its name and epoch): they trust each other with live migration.</summary>
-public sealed record PeerGroup(string Name, long Epoch);
+/// <summary>Hosts booted from images of one recipe (its name, epoch and migration secret): they trust each other with live migration.</summary>
+public sealed record PeerGroup(string Name, long Epoch, HostInput Secret);
 
 /// <summary>
 /// Files an installed Debian root needs to boot as a live system or guest, and the access policy: root stays locked
@@ -66,7 +67,7 @@ public static class LiveSystemFiles
             return builder;
         }
 
-        var trust = access.Peers is { } peers ? MigrationTrust.Derive(peers.Name, peers.Epoch) : null;
+        var trust = access.Peers is { } peers ? MigrationTrust.Derive(File.ReadAllBytes(peers.Secret.Path), peers.Name, peers.Epoch) : null;
         if (access.AuthorizedKeys.IsEmpty && trust is null)
         {
             foreach (string unit in (string[])["ssh.service", "ssh.socket", "sshd.service"])
@@ -83,7 +84,8 @@ public static class LiveSystemFiles
         {
             AddMigrationTrust(builder, trust, access.Peers!.Name);
             authorized.Add($"restrict,command=\"{MigrationReceiver}\" {MigrationTrust.PublicLine(trust.Client)} imagebuilder-migration@{access.Peers!.Name}\n");
-            sshd.Add("HostKey /etc/ssh/ssh_host_ecdsa_key");
+            // A sender gone mid-stream (powered off, cable pulled) ends its receiver within 30 s, not TCP's hours.
+            sshd.AddRange(["HostKey /etc/ssh/ssh_host_ecdsa_key", "ClientAliveInterval 5", "ClientAliveCountMax 6"]);
         }
 
         if (access.AuthorizedKeys.IsEmpty)

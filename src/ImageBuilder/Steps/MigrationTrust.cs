@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -8,8 +9,9 @@ namespace ImageBuilder.Steps;
 /// The keys hosts booted from one image trust each other with for live migration: a client key the sender's ssh
 /// offers (accepted on a peer only for the forced command that receives a migration) and a host key every host of
 /// the image presents, pinned in the sender's known_hosts so that a guest is sent only to a host of this image. Both
-/// are ECDSA P-256 keys derived from the recipe's name and epoch, so the same recipe gives the same image bytes: they
-/// are as secret as the recipe (see README's threat model).
+/// are ECDSA P-256 keys derived from a secret made once beside the recipe (<see cref="MigrationSecret"/>) with the
+/// recipe's name and epoch, so a rebuild gives the same image bytes while nobody without the secret or an image can
+/// make the keys (see README's threat model).
 /// </summary>
 public sealed class MigrationTrust
 {
@@ -28,11 +30,16 @@ public sealed class MigrationTrust
 
     public ECParameters Host { get; }
 
-    public static MigrationTrust Derive(string recipeName, long epoch)
+    public static MigrationTrust Derive(ReadOnlySpan<byte> secret, string recipeName, long epoch)
     {
         ArgumentNullException.ThrowIfNull(recipeName);
-        string seed = $"{recipeName}\n{epoch}";
-        return new MigrationTrust(DeriveKey(seed + "\nclient"), DeriveKey(seed + "\nhost"));
+        if (secret.Length < MigrationSecret.Bytes)
+        {
+            throw new ArgumentException($"a migration secret has {MigrationSecret.Bytes} bytes or more", nameof(secret));
+        }
+
+        string seed = string.Create(CultureInfo.InvariantCulture, $"imagebuilder live-migration keys, v1\n{recipeName}\n{epoch}");
+        return new MigrationTrust(DeriveKey(secret, seed + "\nclient"), DeriveKey(secret, seed + "\nhost"));
     }
 
     /// <summary>The private key as OpenSSH reads it (PEM, "EC PRIVATE KEY").</summary>
@@ -69,12 +76,12 @@ public sealed class MigrationTrust
         stream.Write(value);
     }
 
-    /// <summary>HMAC-SHA256 of the seed as the private scalar, counted on until it lies in 1..n-1; the public point from it.</summary>
-    private static ECParameters DeriveKey(string seed)
+    /// <summary>HMAC-SHA256 (keyed with the secret) of the seed as the private scalar, counted on until it lies in 1..n-1; the public point from it.</summary>
+    private static ECParameters DeriveKey(ReadOnlySpan<byte> secret, string seed)
     {
         for (int counter = 0; ; counter++)
         {
-            byte[] scalar = HMACSHA256.HashData("imagebuilder live-migration keys, v1"u8, Encoding.UTF8.GetBytes($"{seed}\n{counter}"));
+            byte[] scalar = HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{seed}\n{counter}")));
             if (scalar.All(b => b == 0) || scalar.AsSpan().SequenceCompareTo(GroupOrder) >= 0)
             {
                 continue;
@@ -82,6 +89,47 @@ public sealed class MigrationTrust
 
             using var ecdsa = ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, D = scalar });
             return ecdsa.ExportParameters(includePrivateParameters: true);
+        }
+    }
+}
+
+/// <summary>
+/// The secret the migration keys of a recipe's images derive from: 32 random bytes made at the first build of the
+/// recipe, in .secrets/NAME.migration-secret beside it (git ignores that folder), read by every later build. A
+/// secret of your own (the same for every machine that builds the lab's images) goes there too.
+/// </summary>
+public static class MigrationSecret
+{
+    public const int Bytes = 32;
+
+    public static string PathFor(string recipeFile, string recipeName) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(recipeFile))!, ".secrets", recipeName + ".migration-secret");
+
+    /// <summary>Makes the secret when it is not there yet (written whole under a temporary name, then renamed, 0600).</summary>
+    public static void Ensure(string path)
+    {
+        if (File.Exists(path))
+        {
+            return;
+        }
+
+        string folder = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        using (var file = new FileStream(temporary, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
+        {
+            file.Write(RandomNumberGenerator.GetBytes(Bytes));
+            file.Flush(flushToDisk: true);
+        }
+
+        try
+        {
+            // Two builds making it at once: the first one's stays, and both read it.
+            File.Move(temporary, path, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(temporary);
         }
     }
 }

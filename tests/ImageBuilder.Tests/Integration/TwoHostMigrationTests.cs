@@ -17,12 +17,12 @@ public sealed class PairImageFixture : IDisposable
         string recipe = Repository.PathOf("recipes/xen-demo.yaml");
         string text = File.ReadAllText(recipe);
         string Between(string from, string to) => text[text.IndexOf(from, StringComparison.Ordinal)..(text.IndexOf(to, StringComparison.Ordinal) + to.Length)];
-        string variant = RecipeVariant.Write(Directory, recipe, "xen-pair.yaml",
-            ("name: xen-demo\n", "name: xen-pair\n"), // the host name too: hostname: xen-demo
+        string Variant(string name) => RecipeVariant.Write(Directory, recipe, $"{name}.yaml",
+            ("name: xen-demo\n", $"name: {name}\n"), // the host name too: hostname: xen-demo
             (Between("  # Debian 12 on its own writable disk", "disk: { size_mib: 512 }\n"), string.Empty),
             (Between("  # PVH: the same tiny guest", "network: none\n  # Full virtualization:"), "  # Full virtualization:"),
             (Between("  # Full virtualization:", "firmware: seabios\n"), string.Empty));
-        Image = DemoBuild.Build(variant, Directory.Combine("out"), Repository.PathOf("cache"), "xen-pair");
+        Image = DemoBuild.Build(Variant("xen-pair"), Directory.Combine("out"), Repository.PathOf("cache"), "xen-pair");
     }
 
     public TempDirectory Directory { get; }

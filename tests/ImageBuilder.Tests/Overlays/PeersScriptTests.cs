@@ -13,7 +13,7 @@ public sealed class PeersScriptTests
     private const string Key = "SHA256:3q2+7w7LJzyuGn/Zb8Ep0Pn1T4GQaEbGQWt1TlTCZzs";
 
     [Fact]
-    public void Only_hosts_announcing_this_recipe_and_this_key_over_ipv4_other_than_this_one_are_peers()
+    public void Only_hosts_announcing_this_recipe_and_this_key_over_ipv4_other_than_this_one_are_peers_the_others_strangers()
     {
         using var dir = new TempDirectory();
         string[] announced =
@@ -36,10 +36,13 @@ public sealed class PeersScriptTests
         Directory.CreateDirectory(migration);
         File.WriteAllText(Path.Combine(migration, "peer-group"), $"group=xen-demo\nkey={Key}\nservice=_xen-migration._tcp\n");
 
-        var result = ProcessRunner.Run(ProcessSpec.Of("bash", "-c", $"migration='{migration}'; . '{Repository.PathOf("overlays/dom0/usr/lib/imagebuilder/peers.sh")}'; peers")
-            .WithEnvironment("PATH", $"{bin}:/usr/bin:/bin"));
+        string Run(string function) => ProcessRunner.Run(ProcessSpec.Of("bash", "-c", $"migration='{migration}'; . '{Repository.PathOf("overlays/dom0/usr/lib/imagebuilder/peers.sh")}'; {function}")
+            .WithEnvironment("PATH", $"{bin}:/usr/bin:/bin")).StandardOutput;
 
-        Assert.Equal("xen-demo-525400494202 169.254.1.2\nxen-demo-525400494203 169.254.1.3\n", result.StandardOutput);
+        Assert.Equal("xen-demo-525400494202 169.254.1.2\nxen-demo-525400494203 169.254.1.3\n", Run("peers"));
+        Assert.Equal(
+            "peer xen-demo-525400494202 169.254.1.2\npeer xen-demo-525400494203 169.254.1.3\nstranger xen-demo-525400494205 169.254.1.5\nstranger xen-demo-525400494206 169.254.1.6\nstranger xen-lab-525400494204 169.254.1.4\n",
+            Run("neighbours"));
     }
 
     private static void WriteScript(string path, string body)
