@@ -102,6 +102,19 @@ public sealed class CliTests
         Assert.Contains("--cpu takes a QEMU CPU model with flags", result.StandardError, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("a/b", "is not a network interface name")]
+    [InlineData("sixteen-chars-xx", "is not a network interface name")]
+    [InlineData("lo", "cannot attach to TAP interface lo: Invalid argument")] // tun(4) answers EINVAL for an interface that is no TAP
+    public void Boot_refuses_a_lan_tap_it_cannot_use_with_the_reason(string tap, string reason)
+    {
+        var result = ImageBuilderCli.Run("boot", "/nonexistent.iso", "--lan-tap", tap, "--expect", "x");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"error: --lan-tap: ", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains(reason, result.StandardError, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_recipe_nested_50000_levels_deep_is_a_located_error_not_a_crash()
     {

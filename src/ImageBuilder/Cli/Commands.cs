@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ImageBuilder.Common.IO;
 using ImageBuilder.Images;
 using ImageBuilder.Planning;
 using ImageBuilder.Qemu;
@@ -185,8 +186,9 @@ public static partial class Commands
         var cpus = new Option<int>("--cpus") { Description = "virtual CPUs (TCG runs one host thread per CPU)", DefaultValueFactory = _ => 2 };
         var log = new Option<string?>("--log") { Description = "serial console log file (default: out/boot-<image>-<firmware>-<media>.log)" };
         var timeline = new Option<bool>("--timeline") { Description = "print when each boot phase was reached (GRUB, Xen, kernel, live medium, systemd, Dom0 ready, each guest, demo done)" };
-        var machines = new Option<int>("--machines") { Description = "boot this many machines from the image at once, each with a NIC on one private LAN (a hub on 127.0.0.1), its own MAC (52:54:00:49:42:NN) and serial log (-mN before the log's extension, N from 1); every --expect must appear on every machine's console. One machine has no NIC", DefaultValueFactory = _ => 1 };
-        var command = new Command("boot", "Boot an image in QEMU (TCG) and wait for texts on the serial console.") { image, firmware, media, timeout, expect, failOn, memory, cpus, cpu, log, timeline, machines };
+        var machines = new Option<int>("--machines") { Description = "boot this many machines from the image at once, each with a NIC on one private LAN (a hub on 127.0.0.1), its own MAC (52:54:00:49:42:NN) and serial log (-mN before the log's extension, N from 1); every --expect must appear on every machine's console. One machine has no NIC unless --lan-tap is given", DefaultValueFactory = _ => 1 };
+        var lanTap = new Option<string?>("--lan-tap") { Description = "join the machines' LAN to the host's TAP interface of this name (one made with `ip tuntap add NAME mode tap`, addressed and up, or else one made now and gone after the boot), so servers on the host such as dnsmasq answer the machines; gives even one machine a NIC (its log then ends -m1). Needs root" };
+        var command = new Command("boot", "Boot an image in QEMU (TCG) and wait for texts on the serial console.") { image, firmware, media, timeout, expect, failOn, memory, cpus, cpu, log, timeline, machines, lanTap };
         command.SetAction(async (parse, ct) =>
         {
             string path = parse.GetValue(image)!;
@@ -213,15 +215,22 @@ public static partial class Commands
             int count = parse.GetValue(machines);
             string logFile = parse.GetValue(log) ?? Path.Combine("out", $"boot-{Path.GetFileNameWithoutExtension(path)}-{fw.ToString().ToLowerInvariant()}-{md.ToString().ToLowerInvariant()}.log");
             var options = new BootOptions(path, fw, md, TimeSpan.FromSeconds(seconds), [.. parse.GetValue(expect) ?? []], parse.GetValue(memory), logFile) { Cpus = parse.GetValue(cpus), CpuModel = model, FailOn = [.. parse.GetValue(failOn) ?? []] };
-            if (count == 1)
+            string? tapName = parse.GetValue(lanTap);
+            if (count == 1 && tapName is null)
             {
                 Console.WriteLine($"booting {path} ({fw}, {md}); serial log: {Path.GetFullPath(logFile)}");
                 var outcome = await BootRunner.RunAsync(options, ct).ConfigureAwait(false);
                 return Report(outcome, string.Empty, parse.GetValue(timeline)) ? ExitCodes.Success : ExitCodes.Failure;
             }
 
-            Console.WriteLine($"booting {count} machines from {path} ({fw}, {md}) on one private LAN; serial logs: {Path.GetFullPath(LanBoot.LogFileOf(logFile, 1))} and on");
-            var outcomes = await LanBoot.RunAsync(options, count, ct).ConfigureAwait(false);
+            using var host = tapName is null ? null : OpenedTap(tapName);
+            if (tapName is not null && host is null)
+            {
+                return ExitCodes.UsageOrRecipe;
+            }
+
+            Console.WriteLine($"booting {count} machine{(count == 1 ? string.Empty : "s")} from {path} ({fw}, {md}) on one private LAN{(host is null ? string.Empty : $" joined to the host's {host.Name}")}; serial logs: {Path.GetFullPath(LanBoot.LogFileOf(logFile, 1))}{(count == 1 ? string.Empty : " and on")}");
+            var outcomes = await LanBoot.RunAsync(options, count, host, ct).ConfigureAwait(false);
             bool all = true;
             foreach (var machine in outcomes)
             {
@@ -231,6 +240,26 @@ public static partial class Commands
             return all ? ExitCodes.Success : ExitCodes.Failure;
         });
         return command;
+    }
+
+    /// <summary>The host's TAP interface for --lan-tap, or null after saying why it cannot be used.</summary>
+    private static TapDevice? OpenedTap(string name)
+    {
+        if (!TapDevice.IsValidName(name))
+        {
+            Console.Error.WriteLine($"error: --lan-tap: '{name}' is not a network interface name (1 to 15 characters, no '/', ':' or white space)");
+            return null;
+        }
+
+        try
+        {
+            return TapDevice.Open(name);
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"error: --lan-tap: {e.Message}");
+            return null;
+        }
     }
 
     /// <summary>Prints what one boot showed, each line after <paramref name="prefix"/>; true when it succeeded.</summary>

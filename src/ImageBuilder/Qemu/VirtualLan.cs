@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using ImageBuilder.Common.IO;
 
 namespace ImageBuilder.Qemu;
 
@@ -15,21 +16,31 @@ public sealed record LanPort(int Machine, string Mac, int MachinePort, int HubPo
 /// machine's QEMU sends (a UDP datagram of its dgram netdev) to every other machine. Nothing leaves the loopback
 /// interface: a frame a guest addresses to the world (multicast and broadcast included) reaches only the other
 /// machines' NICs. A hub, not a learning switch: every machine sees every frame, as on a shared cable, which a few
-/// machines' traffic allows.
+/// machines' traffic allows. A host TAP interface may join the segment as one more port: the host's own servers
+/// (dnsmasq, an HTTP server) then answer the machines, and nothing else of the host's network is reached.
 /// </summary>
 public sealed class VirtualLan : IAsyncDisposable
 {
     private static readonly IPAddress Loopback = IPAddress.Loopback;
+    private static readonly TimeSpan TapPoll = TimeSpan.FromMilliseconds(200);
     private readonly ImmutableArray<Socket> hubSockets;
+    private readonly TapDevice? tap;
     private readonly CancellationTokenSource stop = new();
     private readonly Task repeating;
     private long frames;
 
-    private VirtualLan(ImmutableArray<LanPort> ports, ImmutableArray<Socket> hubSockets)
+    private VirtualLan(ImmutableArray<LanPort> ports, ImmutableArray<Socket> hubSockets, TapDevice? tap)
     {
         Ports = ports;
         this.hubSockets = hubSockets;
-        repeating = Task.WhenAll(Enumerable.Range(0, ports.Length).Select(RepeatAsync));
+        this.tap = tap;
+        var loops = Enumerable.Range(0, ports.Length).Select(RepeatAsync).ToList();
+        if (tap is not null)
+        {
+            loops.Add(Task.Factory.StartNew(() => RepeatFromTap(tap), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+        }
+
+        repeating = Task.WhenAll(loops);
     }
 
     public ImmutableArray<LanPort> Ports { get; }
@@ -39,9 +50,10 @@ public sealed class VirtualLan : IAsyncDisposable
 
     /// <summary>
     /// A LAN for <paramref name="machines"/> machines. Their MACs are QEMU's locally administered prefix 52:54:00 and
-    /// the machine's number, so the first machine's is the lowest.
+    /// the machine's number, so the first machine's is the lowest. A <paramref name="tap"/> joins the LAN as one more
+    /// port and is used until the LAN is disposed (the caller disposes it afterwards).
     /// </summary>
-    public static VirtualLan Start(int machines)
+    public static VirtualLan Start(int machines, TapDevice? tap = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(machines, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(machines, 255);
@@ -71,7 +83,7 @@ public sealed class VirtualLan : IAsyncDisposable
             probes.ForEach(p => p.Dispose());
         }
 
-        return new VirtualLan([.. ports], [.. sockets]);
+        return new VirtualLan([.. ports], [.. sockets], tap);
     }
 
     public static string MacOf(int machine) => string.Create(CultureInfo.InvariantCulture, $"52:54:00:49:42:{machine:x2}");
@@ -106,6 +118,7 @@ public sealed class VirtualLan : IAsyncDisposable
 
             Interlocked.Increment(ref frames);
             var frame = buffer.AsMemory(0, received.ReceivedBytes);
+            tap?.Write(frame.Span);
             foreach (var (socket, to) in targets)
             {
                 try
@@ -117,6 +130,37 @@ public sealed class VirtualLan : IAsyncDisposable
                     // A machine that is not up (or no longer) loses the frame, as a NIC without link would.
                 }
                 catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>The host's frames, out of its TAP interface, to every machine.</summary>
+    private void RepeatFromTap(TapDevice host)
+    {
+        var buffer = new byte[65536];
+        while (!stop.IsCancellationRequested)
+        {
+            int length = host.Read(buffer, TapPoll);
+            if (length == 0)
+            {
+                continue;
+            }
+
+            Interlocked.Increment(ref frames);
+            foreach (var port in Ports)
+            {
+                try
+                {
+                    hubSockets[port.Machine - 1].SendTo(buffer.AsSpan(0, length), SocketFlags.None, new IPEndPoint(Loopback, port.MachinePort));
+                }
+                catch (SocketException)
+                {
+                    // As above: a machine not up loses the frame.
+                }
+                catch (ObjectDisposedException)
                 {
                     return;
                 }

@@ -83,7 +83,7 @@ public static class LiveSystemFiles
         if (trust is not null)
         {
             AddMigrationTrust(builder, trust, access.Peers!.Name);
-            authorized.Add($"restrict,command=\"{MigrationReceiver}\" {MigrationTrust.PublicLine(trust.Client)} imagebuilder-migration@{access.Peers!.Name}\n");
+            authorized.Add($"restrict,command=\"{MigrationReceiver}\" {ClientKeyLine(trust, access.Peers!.Name)}\n");
             // A sender gone mid-stream (powered off, cable pulled) ends its receiver within 30 s, not TCP's hours.
             sshd.AddRange(["HostKey /etc/ssh/ssh_host_ecdsa_key", "ClientAliveInterval 5", "ClientAliveCountMax 6"]);
         }
@@ -113,6 +113,9 @@ public static class LiveSystemFiles
         return builder;
     }
 
+    /// <summary>The migration key's public line, named after the peer group (authorized_keys, id_ecdsa.pub).</summary>
+    private static string ClientKeyLine(MigrationTrust trust, string group) => $"{MigrationTrust.PublicLine(trust.Client)} imagebuilder-migration@{group}";
+
     /// <summary>
     /// The image's migration client key, the host key every host of the image presents, the sender's known_hosts
     /// pinning it, the peer group's identity for the demo, and the DNS-SD announcement avahi makes of it.
@@ -122,7 +125,7 @@ public static class LiveSystemFiles
         string fingerprint = MigrationTrust.Fingerprint(trust.Client);
         builder.AddDirectory(MigrationFolder, PrivateDirectory)
             .AddFile($"{MigrationFolder}/id_ecdsa", FileContent.FromText(MigrationTrust.PrivatePem(trust.Client)), Private)
-            .AddFile($"{MigrationFolder}/id_ecdsa.pub", FileContent.FromText($"{MigrationTrust.PublicLine(trust.Client)} imagebuilder-migration@{group}\n"))
+            .AddFile($"{MigrationFolder}/id_ecdsa.pub", FileContent.FromText(ClientKeyLine(trust, group) + "\n"))
             .AddFile($"{MigrationFolder}/known_hosts", FileContent.FromText($"imagebuilder-peer-{group} {MigrationTrust.PublicLine(trust.Host)}\n"))
             .AddFile($"{MigrationFolder}/peer-group", FileContent.FromText($"group={group}\nkey={fingerprint}\nservice={PeerService}\n"))
             .AddFile("etc/ssh/ssh_host_ecdsa_key", FileContent.FromText(MigrationTrust.PrivatePem(trust.Host)), Private)

@@ -94,9 +94,10 @@ public sealed class MigrationTrust
 }
 
 /// <summary>
-/// The secret the migration keys of a recipe's images derive from: 32 random bytes made at the first build of the
-/// recipe, in .secrets/NAME.migration-secret beside it (git ignores that folder), read by every later build. A
-/// secret of your own (the same for every machine that builds the lab's images) goes there too.
+/// The secret the migration keys of a recipe's images derive from: 32 random bytes made at the first plan or build of
+/// the recipe (a step's key holds the secret's digest), in .secrets/NAME.migration-secret beside it (git ignores that
+/// folder), read by every later build. A secret of your own (the same for every machine that builds the lab's images)
+/// goes there too.
 /// </summary>
 public static class MigrationSecret
 {

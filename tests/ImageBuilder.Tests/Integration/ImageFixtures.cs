@@ -55,7 +55,7 @@ internal static class DemoBuild
     /// <summary>The boot printed these phases of its timeline, in this order, at increasing times.</summary>
     public static void AssertTimeline(string output, params string[] phases)
     {
-        var printed = System.Text.RegularExpressions.Regex.Matches(output, @"(?m)^timeline: +([0-9.]+) s +\(\+ *[0-9.]+ s\) +(.+?)\r?$")
+        var printed = System.Text.RegularExpressions.Regex.Matches(output, @"(?m)^(?:machine [0-9]+ \([0-9a-f:]+\): )?timeline: +([0-9.]+) s +\(\+ *[0-9.]+ s\) +(.+?)\r?$")
             .ToDictionary(m => m.Groups[2].Value, m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
         var times = phases.Select(p => printed.TryGetValue(p, out double at) ? at : throw new Xunit.Sdk.XunitException($"timeline has no phase '{p}':\n{output}")).ToList();
         Assert.True(times.Zip(times.Skip(1)).All(pair => pair.First <= pair.Second), output);

@@ -45,6 +45,27 @@ public sealed class PeersScriptTests
             Run("neighbours"));
     }
 
+    /// <summary>
+    /// A row of five hosts of one image, each deciding from what it sees of the others (the same peers): hosts pair in
+    /// the order of their MACs (the issue's rule: the lower MAC sends), so each pair agrees who sends, nobody is in two
+    /// pairs, and the odd last host has no partner.
+    /// </summary>
+    [Fact]
+    public void Hosts_that_see_the_same_peers_pair_alike_in_the_order_of_their_macs()
+    {
+        string[] hosts = [.. Enumerable.Range(1, 5).Select(n => $"xen-demo-5254004942{n:x2}").Reverse()];
+        string PartnerOf(string me) => ProcessRunner.Run(ProcessSpec.Of(
+            "bash", ["-c", $". '{Repository.PathOf("overlays/dom0/usr/lib/imagebuilder/peers.sh")}'; printf '%s\\n' \"${{@:2}}\" | partner_of \"$1\"", "bash", me, .. hosts.Where(h => h != me)])).StandardOutput.Trim();
+
+        var pairing = hosts.ToDictionary(h => h, PartnerOf);
+
+        Assert.Equal("send xen-demo-525400494202", pairing["xen-demo-525400494201"]);
+        Assert.Equal("receive xen-demo-525400494201", pairing["xen-demo-525400494202"]);
+        Assert.Equal("send xen-demo-525400494204", pairing["xen-demo-525400494203"]);
+        Assert.Equal("receive xen-demo-525400494203", pairing["xen-demo-525400494204"]);
+        Assert.Equal(string.Empty, pairing["xen-demo-525400494205"]);
+    }
+
     private static void WriteScript(string path, string body)
     {
         File.WriteAllText(path, "#!/bin/sh\n" + body + "\n");

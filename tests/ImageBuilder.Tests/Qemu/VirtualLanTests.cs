@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using ImageBuilder.Common.IO;
 using ImageBuilder.Qemu;
+using ImageBuilder.TestSupport;
 
 namespace ImageBuilder.Tests.Qemu;
 
@@ -87,5 +89,59 @@ public sealed class VirtualLanTests
             Assert.Equal(2, first & 2);
             Assert.Matches("^([0-9a-f]{2}:){5}[0-9a-f]{2}$", mac);
         });
+    }
+
+    /// <summary>
+    /// A host TAP on the LAN, in a namespace of the test's own with an address: a machine's ARP request for that address
+    /// (RFC 826) reaches the host's kernel, and the kernel's reply, from the TAP's own MAC, reaches the machine.
+    /// </summary>
+    [Fact]
+    public async Task A_host_tap_on_the_lan_answers_a_machines_arp_request_through_the_hub()
+    {
+        using var space = new NetworkNamespace();
+        TapDevice? tap = null;
+        try
+        {
+            string name = space.AdoptTap("10.231.7.1/24", n => tap = TapDevice.Open(n));
+            string tapMac = System.Text.RegularExpressions.Regex.Match(space.Run("ip", "-o", "link", "show", name), "link/ether ([0-9a-f:]{17})").Groups[1].Value;
+            await using var lan = VirtualLan.Start(2, tap);
+            var machines = lan.Ports.Select(Machine).ToList();
+            try
+            {
+                byte[] mac = [0x52, 0x54, 0x00, 0x49, 0x42, 0x01];
+                byte[] request =
+                [
+                    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, .. mac, 0x08, 0x06, // Ethernet: broadcast, from machine 1, ARP
+                    0, 1, 0x08, 0x00, 6, 4, 0, 1, // Ethernet/IPv4, request
+                    .. mac, 10, 231, 7, 2, // sender
+                    0, 0, 0, 0, 0, 0, 10, 231, 7, 1, // target: the host's address
+                ];
+                await machines[0].SendToAsync(request, SocketFlags.None, new IPEndPoint(IPAddress.Loopback, lan.Ports[0].HubPort), TestContext.Current.CancellationToken);
+
+                Assert.Equal(request, await ReceiveAsync(machines[1], TimeSpan.FromSeconds(5)));
+                byte[]? reply = null;
+                var deadline = DateTime.UtcNow.AddSeconds(10);
+                while (reply is null && DateTime.UtcNow < deadline)
+                {
+                    // The host's own IPv6 chatter on a new interface (router solicitations, MLD) crosses the hub too.
+                    byte[]? frame = await ReceiveAsync(machines[0], TimeSpan.FromSeconds(1));
+                    reply = frame is { Length: >= 42 } && frame[12] == 0x08 && frame[13] == 0x06 && frame[21] == 2 ? frame : null;
+                }
+
+                Assert.NotNull(reply);
+                Assert.Equal(mac, reply[..6]);
+                Assert.Equal(tapMac, string.Join(':', reply[22..28].Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture))));
+                Assert.Equal(new byte[] { 10, 231, 7, 1 }, reply[28..32]);
+                Assert.Equal(mac, reply[32..38]);
+            }
+            finally
+            {
+                machines.ForEach(m => m.Dispose());
+            }
+        }
+        finally
+        {
+            tap?.Dispose();
+        }
     }
 }

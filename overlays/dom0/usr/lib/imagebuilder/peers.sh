@@ -8,13 +8,19 @@ migration=${migration:-/etc/imagebuilder/migration}
 # GROUP, KEY or SERVICE of this image's peer group (written at build time).
 peer_value() { sed -n "s/^$1=//p" "$migration/peer-group" 2> /dev/null; }
 
-# Whether this Dom0 has a wired NIC in the guests' bridge: a port with a device behind it that is not a guest's vif
-# (the guests' own interfaces are ports of the bridge too).
+# Whether the network interface NIC is a wired Ethernet NIC: a device behind it, Ethernet (type 1), not wireless, not
+# a guest's vif or tap (which the bridge holds too).
+wired_nic() {
+    local nic=/sys/class/net/$1
+    case $1 in vif* | tap* | '*') return 1 ;; esac
+    [ -e "$nic/device" ] && [ "$(cat "$nic/type" 2> /dev/null)" = 1 ] && [ ! -e "$nic/wireless" ] && [ ! -e "$nic/phy80211" ]
+}
+
+# Whether this Dom0 has a wired NIC in the guests' bridge.
 wired() {
     local port
     for port in /sys/class/net/xenbr0/brif/*; do
-        case ${port##*/} in vif* | tap* | '*') continue ;; esac
-        [ -e "/sys/class/net/${port##*/}/device" ] && return 0
+        wired_nic "${port##*/}" && return 0
     done
     return 1
 }
@@ -33,8 +39,28 @@ neighbours() {
             }' | sort -u
 }
 
-# The peers: "NAME ADDRESS" lines.
-peers() { neighbours | awk '$1 == "peer" { print $2, $3 }'; }
+# The peers among neighbours lines: "NAME ADDRESS" lines.
+peers_in() { awk '$1 == "peer" { print $2, $3 }'; }
+
+# The peers on the LAN: "NAME ADDRESS" lines.
+peers() { neighbours | peers_in; }
+
+# This host's partner for the unattended demo, given its name ME and its peers' names (a line each on stdin): hosts pair
+# in the order of their names, which end in their MACs; the first sends to the second, the third to the fourth, and an
+# odd last one has none. Every host that sees the same peers pairs alike. Prints "send NAME", "receive NAME" or
+# nothing.
+partner_of() {
+    local me=$1 all index
+    mapfile -t all < <({ echo "$me"; cat; } | LC_ALL=C sort -u)
+    for index in "${!all[@]}"; do
+        [ "${all[$index]}" = "$me" ] && break
+    done
+    if (( index % 2 == 1 )); then
+        echo "receive ${all[$((index - 1))]}"
+    elif [ -n "${all[$((index + 1))]:-}" ]; then
+        echo "send ${all[$((index + 1))]}"
+    fi
+}
 
 # ssh as xl migrate runs it (-s): the image's key, only to a host presenting the image's host key, never a prompt.
 # Compressed: Xen's migration stream sends every page of the guest, and a small demo guest's memory is mostly zeros.
