@@ -133,7 +133,7 @@ public sealed record BuildSteps(
         // it is not installed by us (and masked if asked for). Peers find each other with avahi (mDNS/DNS-SD).
         // Disk guests need device-mapper's tool, HVM guests a device model and its firmware in the Dom0.
         var dom0Packages = rootfs.Packages.Concat(rootfs.AuthorizedKeys.IsEmpty && !rootfs.CrossHostMigration ? [] : ["openssh-server"])
-            .Concat(rootfs.CrossHostMigration ? ["openssh-client", "avahi-daemon", "avahi-utils"] : [])
+            .Concat(rootfs.CrossHostMigration ? ["openssh-client", "avahi-daemon", "avahi-utils", "iputils-clockdiff"] : [])
             .Concat(DiskPackages(recipe.Guests)).Concat(DeviceModelPackages(recipe.Guests));
         var dom0Rootfs = new DebianRootfsStep("dom0", RootfsParameters.Of(archive, dom0Packages, recipe.Epoch), tools);
         var access = new LiveAccess(rootfs.Hostname, rootfs.Presenter, rootfs.AuthorizedKeys, rootfs.CrossHostMigration ? PeerGroupOf(recipe) : null);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using ImageBuilder.Common.Processes;
 using ImageBuilder.Qemu;
@@ -99,14 +100,18 @@ public sealed class TwoHostMigrationTests(PairImageFixture pair) : IClassFixture
 
             // There and back, each side printing the downtime the guest saw on arriving there.
             ("1", sender, Regex.Escape($"demo: sent tiny to {Receiver} (169.254.")),
-            ("2", receiver, $@"demo: live migration of {Regex.Escape(Visiting)} to {Receiver} took [0-9.]+ s; downtime seen by the guest: [1-9][0-9]* ms \(PV guest, from {Sender};"),
+            ("2", receiver, $@"demo: live migration of {Regex.Escape(Visiting)} to {Receiver} took [0-9.]+ s; downtime seen by the guest: [1-9][0-9]* ms \(PV guest, from {Sender}; {ClockOffset(Sender)}\)"),
             ("2", receiver, Regex.Escape($"IMAGEBUILDER-DOMU-READY name={Visiting} guest_type=PV\r")),
             ("2", receiver, Regex.Escape($"demo: sent {Visiting} to {Sender} (169.254.")),
-            ("1", sender, $@"demo: live migration of tiny to {Sender} took [0-9.]+ s; downtime seen by the guest: [1-9][0-9]* ms \(PV guest, from {Receiver};"),
+            ("1", sender, $@"demo: live migration of tiny to {Sender} took [0-9.]+ s; downtime seen by the guest: [1-9][0-9]* ms \(PV guest, from {Receiver}; {ClockOffset(Receiver)}\)"),
         ];
         AssertSeen(expected, said);
         Assert.DoesNotContain(OtherRecipe, PeersLine(sender) + PeersLine(receiver), StringComparison.Ordinal);
         Assert.DoesNotContain(OtherKey, PeersLine(sender) + PeersLine(receiver), StringComparison.Ordinal);
+
+        // Each host compared its clock with the other's on its own (ICMP timestamps both ways): the two must agree.
+        int senderAhead = PairingOffset(sender, Receiver), receiverAhead = PairingOffset(receiver, Sender);
+        Assert.True(Math.Abs(senderAhead + receiverAhead) <= 100, $"machine 1 says it is {senderAhead} ms ahead, machine 2 says it is {receiverAhead} ms ahead{said}");
     }
 
     /// <summary>
@@ -168,6 +173,18 @@ public sealed class TwoHostMigrationTests(PairImageFixture pair) : IClassFixture
 
     private static string Visiting => $"tiny@{Sender}";
 
+    /// <summary>
+    /// The two hosts' clocks compared (each started from its own emulated hardware clock, to the second) and taken out
+    /// of the downtime, or the guest's clock did not move because the offset made up for the time away.
+    /// </summary>
+    private static string ClockOffset(string from) =>
+        $@"(its kernel moved its clock on by -?[0-9]+ ms when Xen resumed it here, and this host's clock is -?[0-9]+ ms ahead of {from}'s \(clockdiff\))";
+
+    private static string PairingOffsetLine(string partner) => $@"demo: this host's clock is (-?[0-9]+) ms ahead of {partner}'s \(clockdiff";
+
+    private static int PairingOffset(string serial, string partner) =>
+        int.Parse(Regex.Match(serial, PairingOffsetLine(partner)).Groups[1].Value, CultureInfo.InvariantCulture);
+
     /// <summary>Two hosts that named themselves after their MACs, found each other and paired, the key shown refused.</summary>
     private static IEnumerable<(string Machine, string Serial, string Pattern)> Found(string sender, string receiver) =>
     [
@@ -175,6 +192,8 @@ public sealed class TwoHostMigrationTests(PairImageFixture pair) : IClassFixture
         ("2", receiver, $@"dom0-hostname: {Receiver} \(from the MAC 52:54:00:49:42:02\)"),
         ("1", sender, Regex.Escape($"demo: this host ({Sender}) sends its guests to {Receiver}")),
         ("2", receiver, Regex.Escape($"demo: this host ({Receiver}) receives {Sender}'s guests")),
+        ("1", sender, PairingOffsetLine(Receiver)),
+        ("2", receiver, PairingOffsetLine(Sender)),
 
         // The key was asked for a command on the receiver, and the receiver's forced command refused it.
         ("1", sender, Regex.Escape($"demo: the migration key cannot run commands on {Receiver}: asked to run 'echo', the peer answered: imagebuilder: this key only receives live migrations; refused: echo the-migration-key-ran-$((6 * 7))")),
