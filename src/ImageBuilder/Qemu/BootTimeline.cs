@@ -15,8 +15,8 @@ public sealed record TimelinePhase(string Phase, Regex Line);
 /// <summary>
 /// When each boot phase was reached, read from the serial console as it arrives: GRUB menu (the firmware's time is the
 /// time before it: SeaBIOS and OVMF write to the screen, not the serial port) → Xen → kernel → live medium found →
-/// systemd → Dom0 ready → each guest created and ready → demo done. Each phase counts once, at its first line; phases
-/// that a boot does not go through (no systemd in a busybox Dom0, no guests) are absent.
+/// root mounted → systemd → Dom0 ready → each guest created and ready → demo done. Each phase counts once, at its first
+/// line; phases that a boot does not go through (no systemd in a busybox Dom0, no guests) are absent.
 /// </summary>
 public sealed class BootTimeline
 {
@@ -30,6 +30,7 @@ public sealed class BootTimeline
         new("Xen started", new Regex(@"\(XEN\) Xen version \d", RegexOptions.CultureInvariant)),
         new("kernel started", new Regex(@"Linux version \d", RegexOptions.CultureInvariant)),
         new("live medium found", new Regex(@"imagebuilder-live: medium \S+ found", RegexOptions.CultureInvariant)),
+        new("root mounted", new Regex(@"imagebuilder-live: root mounted", RegexOptions.CultureInvariant)),
         new("systemd started", new Regex(@"systemd\[1\]: systemd \d+.* running in system mode", RegexOptions.CultureInvariant)),
         new("Dom0 ready", new Regex(@"IMAGEBUILDER-DOM0-READY", RegexOptions.CultureInvariant)),
         new("kernel ready (no Xen)", new Regex(@"IMAGEBUILDER-KERNEL-READY", RegexOptions.CultureInvariant)),

@@ -30,6 +30,9 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
         "demo: save of hvm took",
         "demo: live migration of hvm took",
         "IMAGEBUILDER-DEMO-DONE",
+
+        // The recipe asks for the boot analysis (imagebuilder.boot-analysis), printed after the demo: its last part.
+        "boot-analysis: done",
     ];
 
     /// <summary>The demo's guest of each kind: the first autostart guest of that type in the recipe.</summary>
@@ -50,7 +53,7 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
         string serial = File.Exists(log) ? File.ReadAllText(log) : string.Empty;
         string demoLines = string.Join('\n', serial.Split('\n').Where(line => line.Contains("demo: ", StringComparison.Ordinal)));
         Assert.True(boot.ExitCode == 0, $"{boot.StandardOutput}{boot.StandardError}\nthe demo said:\n{demoLines}");
-        DemoBuild.AssertTimeline(boot.StandardOutput, "GRUB menu", "Xen started", "kernel started", "live medium found", "systemd started", "Dom0 ready", "guest tiny created", "guest tiny ready", "demo done");
+        DemoBuild.AssertTimeline(boot.StandardOutput, "GRUB menu", "Xen started", "kernel started", "live medium found", "root mounted", "systemd started", "Dom0 ready", "guest tiny created", "guest tiny ready", "demo done");
         foreach (string guest in (string[])["debian", "tiny-pvh", "hvm"])
         {
             DemoBuild.AssertTimeline(boot.StandardOutput, $"guest {guest} created", $"guest {guest} ready", "demo done");
@@ -66,6 +69,10 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
                 Assert.True(Regex.IsMatch(serial, line), $"no line matches {line}; the demo said:\n{demoLines}");
             }
         }
+
+        // systemd's own account of the boot: its totals, and the chain of units the Dom0's ready report waited for.
+        Assert.Matches(@"boot-analysis: Startup finished in .*\(kernel\) \+ .*\(userspace\)", serial);
+        Assert.Matches(@"boot-analysis: imagebuilder-dom0-ready\.service \+[0-9.]+m?s\r*\n.*boot-analysis: └─\S+ @[0-9]", serial);
 
         // What each kind sees of its machine: PV and PVH no firmware and no PCI bus; HVM an emulated PC (i440FX host
         // bridge 8086:1237) with Xen's platform device (5853:0001), and the SMBIOS tables of Xen's firmware loader.

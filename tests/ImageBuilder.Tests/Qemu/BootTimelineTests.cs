@@ -18,6 +18,7 @@ public sealed class BootTimelineTests
         "[    0.000000] Linux version 6.1.0-56-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2026-11-16)\r\n",
         "[   12.370214] Xen version: 4.17.5 (preserve-AD)\r\n",
         "imagebuilder-live: medium 4e2c57f3-bddf-5931-bb61-f480c13da97b found on /dev/sr0\r\n",
+        "imagebuilder-live: root mounted; starting /sbin/init\r\n",
         "[   34.710287] systemd[1]: systemd 252.39-1~deb12u2 running in system mode (+PAM +AUDIT +SELINUX +APPARMOR +IMA +SMACK +SECCOMP)\r\n",
         "[  108.231601] dom0-ready[318]: IMAGEBUILDER-DOM0-READY xen=4.17.5\r\n",
         "[  122.104455] start-guests[365]: IMAGEBUILDER-DOMU-CREATED name=tiny\r\n",
@@ -43,13 +44,14 @@ public sealed class BootTimelineTests
             new TimelineEntry("Xen started", TimeSpan.FromSeconds(2)),
             new TimelineEntry("kernel started", TimeSpan.FromSeconds(4)),
             new TimelineEntry("live medium found", TimeSpan.FromSeconds(6)),
-            new TimelineEntry("systemd started", TimeSpan.FromSeconds(7)),
-            new TimelineEntry("Dom0 ready", TimeSpan.FromSeconds(8)),
-            new TimelineEntry("guest tiny created", TimeSpan.FromSeconds(9)),
-            new TimelineEntry("guest tiny ready", TimeSpan.FromSeconds(10)),
-            new TimelineEntry("guest debian created", TimeSpan.FromSeconds(11)),
-            new TimelineEntry("guest debian ready", TimeSpan.FromSeconds(12)),
-            new TimelineEntry("demo done", TimeSpan.FromSeconds(14)),
+            new TimelineEntry("root mounted", TimeSpan.FromSeconds(7)),
+            new TimelineEntry("systemd started", TimeSpan.FromSeconds(8)),
+            new TimelineEntry("Dom0 ready", TimeSpan.FromSeconds(9)),
+            new TimelineEntry("guest tiny created", TimeSpan.FromSeconds(10)),
+            new TimelineEntry("guest tiny ready", TimeSpan.FromSeconds(11)),
+            new TimelineEntry("guest debian created", TimeSpan.FromSeconds(12)),
+            new TimelineEntry("guest debian ready", TimeSpan.FromSeconds(13)),
+            new TimelineEntry("demo done", TimeSpan.FromSeconds(15)),
         ], timeline.Entries);
     }
 
@@ -67,7 +69,7 @@ public sealed class BootTimelineTests
         string xen = Console[2];
         int xenLineEnd = console.IndexOf(xen, StringComparison.Ordinal) + xen.Length;
         Assert.Equal(TimeSpan.FromMilliseconds((xenLineEnd - 1) / 7), timeline.Entries.Single(e => e.Phase == "Xen started").At);
-        Assert.Equal(11, timeline.Entries.Count);
+        Assert.Equal(12, timeline.Entries.Count);
     }
 
     [Fact]

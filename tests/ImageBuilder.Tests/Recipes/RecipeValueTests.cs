@@ -13,7 +13,7 @@ public sealed class RecipeValueTests
     public static readonly TheoryData<string, string, string> Injections = new()
     {
         { "      kernel_options: console=hvc0 toram", "      kernel_options: \"console=hvc0\\n    linux /evil\"", "boot.entries[].kernel_options: holds a control character (U+000A, a line break)" },
-        { "  command_line: console=hvc0\n  # The initramfs", "  command_line: \"console=hvc0\\nmultiboot2 /evil\"\n  # The initramfs", "dom0.command_line: holds a control character (U+000A, a line break)" },
+        { "  command_line: console=hvc0 imagebuilder.boot-analysis\n", "  command_line: \"console=hvc0\\nmultiboot2 /evil\"\n", "dom0.command_line: holds a control character (U+000A, a line break)" },
         { "    guest_loglvl: all\n", "    guest_loglvl: all\n    extra: \"a=1\\r\\nmenuentry x {\"\n", "hypervisor.command_line.extra: holds a control character (U+000D" },
         { "    network: none\n  # Debian 12", "    network: none\n    command_line: \"console=hvc0\\nkernel = '/evil'\"\n  # Debian 12", "guests[].command_line: holds a control character (U+000A, a line break)" },
         { "    - title: Xen + Dom0 (live)\n", "    - title: \"Xen\\n}\\nmenuentry evil {\"\n", "boot.entries[].title: holds a control character (U+000A, a line break)" },
