@@ -118,7 +118,6 @@ public sealed class VirtualLan : IAsyncDisposable
 
             Interlocked.Increment(ref frames);
             var frame = buffer.AsMemory(0, received.ReceivedBytes);
-            tap?.Write(frame.Span);
             foreach (var (socket, to) in targets)
             {
                 try
@@ -134,6 +133,10 @@ public sealed class VirtualLan : IAsyncDisposable
                     return;
                 }
             }
+
+            // The host last: its kernel may answer within the write, and its answer must not reach a machine before
+            // the frame it answers (as the machines' own replies cannot).
+            tap?.Write(frame.Span);
         }
     }
 
