@@ -37,6 +37,11 @@ public sealed class XenCommandLineTests
     [InlineData("noreboot", null, true)]
     [InlineData("noreboot", "maybe", false)]
     [InlineData("dom0_max_vcpus", "1-4", true)]
+    // xen-command-line.pandoc: bootscrub = idle | <boolean>.
+    [InlineData("bootscrub", "idle", true)]
+    [InlineData("bootscrub", null, true)]
+    [InlineData("bootscrub", "no", true)]
+    [InlineData("bootscrub", "later", false)]
     public void Known_options_are_checked_against_their_syntax(string name, string? value, bool valid) =>
         Assert.Equal(valid, XenCommandLine.Validate(name, value) is null);
 

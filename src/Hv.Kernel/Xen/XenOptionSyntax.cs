@@ -38,6 +38,7 @@ internal static partial class XenOptionSyntax
         ["spec-ctrl"] = v => Matches(v, Word(), "a list such as no or ibrs=0"),
         ["altp2m"] = Boolean,
         ["hap"] = Boolean,
+        ["bootscrub"] = v => v == "idle" ? null : Boolean(v) is null ? null : $"'{v}' is not idle or a boolean (yes/no, on/off, true/false or 1/0)",
         ["max_cstate"] = v => Matches(v, Number(), "a number"),
         ["cpufreq"] = v => Matches(v, Word(), "a governor list such as none or xen:ondemand"),
         ["maxcpus"] = v => Matches(v, Number(), "a number"),

@@ -183,7 +183,7 @@ public static partial class Commands
         var failOn = new Option<string[]>("--fail-on") { Description = "text that fails the boot at once when it appears, such as IMAGEBUILDER-DEMO-FAILED (repeatable)", AllowMultipleArgumentsPerToken = false };
         var memory = new Option<int>("--memory") { Description = "guest memory in MiB", DefaultValueFactory = _ => 2048 };
         var cpu = new Option<string>("--cpu") { Description = $"QEMU CPU model (default {QemuCommand.DefaultCpu}: AMD-V with nested paging, for PVH and HVM guests; qemu64,-svm masks it)", DefaultValueFactory = _ => QemuCommand.DefaultCpu };
-        var cpus = new Option<int>("--cpus") { Description = "virtual CPUs (TCG runs one host thread per CPU)", DefaultValueFactory = _ => 2 };
+        var cpus = new Option<int?>("--cpus") { Description = $"virtual CPUs per machine (TCG runs one host thread per CPU; default {BootOptions.DefaultCpus}, or fewer so that the machines' CPUs do not outnumber the host's cores)" };
         var log = new Option<string?>("--log") { Description = "serial console log file (default: out/boot-<image>-<firmware>-<media>.log)" };
         var timeline = new Option<bool>("--timeline") { Description = "print when each boot phase was reached (GRUB, Xen, kernel, live medium, systemd, Dom0 ready, each guest, demo done)" };
         var machines = new Option<int>("--machines") { Description = "boot this many machines from the image at once, each with a NIC on one private LAN (a hub on 127.0.0.1), its own MAC (52:54:00:49:42:NN) and serial log (-mN before the log's extension, N from 1); every --expect must appear on every machine's console. One machine has no NIC unless --lan-tap is given", DefaultValueFactory = _ => 1 };
@@ -201,7 +201,9 @@ public static partial class Commands
                 return ExitCodes.UsageOrRecipe;
             }
 
-            if (parse.GetValue(memory) is < 128 or > 1 << 20 || parse.GetValue(cpus) is < 1 or > 64 || parse.GetValue(machines) is < 1 or > 64)
+            int count = parse.GetValue(machines);
+            int perMachine = parse.GetValue(cpus) ?? BootOptions.CpusPerMachine(Environment.ProcessorCount, count);
+            if (parse.GetValue(memory) is < 128 or > 1 << 20 || perMachine is < 1 or > 64 || count is < 1 or > 64)
             {
                 Console.Error.WriteLine("error: --memory must be 128 to 1048576 MiB, --cpus and --machines 1 to 64");
                 return ExitCodes.UsageOrRecipe;
@@ -212,9 +214,8 @@ public static partial class Commands
                 return ExitCodes.UsageOrRecipe;
             }
 
-            int count = parse.GetValue(machines);
             string logFile = parse.GetValue(log) ?? Path.Combine("out", $"boot-{Path.GetFileNameWithoutExtension(path)}-{fw.ToString().ToLowerInvariant()}-{md.ToString().ToLowerInvariant()}.log");
-            var options = new BootOptions(path, fw, md, TimeSpan.FromSeconds(seconds), [.. parse.GetValue(expect) ?? []], parse.GetValue(memory), logFile) { Cpus = parse.GetValue(cpus), CpuModel = model, FailOn = [.. parse.GetValue(failOn) ?? []] };
+            var options = new BootOptions(path, fw, md, TimeSpan.FromSeconds(seconds), [.. parse.GetValue(expect) ?? []], parse.GetValue(memory), logFile) { Cpus = perMachine, CpuModel = model, FailOn = [.. parse.GetValue(failOn) ?? []] };
             string? tapName = parse.GetValue(lanTap);
             if (count == 1 && tapName is null)
             {

@@ -23,7 +23,18 @@ public sealed record BootOptions(
     int MemoryMiB,
     string LogFile)
 {
-    public int Cpus { get; init; } = 2;
+    /// <summary>Virtual CPUs of one machine when none are asked for: two (Dom0 and guests run side by side).</summary>
+    public const int DefaultCpus = 2;
+
+    public int Cpus { get; init; } = DefaultCpus;
+
+    /// <summary>
+    /// Virtual CPUs per machine when MACHINES boot at once on a host with HOSTCORES cores: <see cref="DefaultCpus"/>, or
+    /// fewer so that the machines' CPUs do not outnumber the host's. TCG runs each virtual CPU as a host thread; beyond
+    /// the cores, a thread spinning on a Xen lock waits for one the host has set aside (bench/README: two machines on
+    /// two cores, one CPU each against two).
+    /// </summary>
+    public static int CpusPerMachine(int hostCores, int machines) => Math.Clamp(hostCores / Math.Max(1, machines), 1, DefaultCpus);
 
     /// <summary>Texts that end the boot as failed as soon as the serial console shows one (a failure the image reports).</summary>
     public ImmutableArray<string> FailOn { get; init; } = [];
