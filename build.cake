@@ -49,7 +49,8 @@ Task("Test")
 {
     CleanDirectory(resultsDirectory);
     // Two lanes at once. The QEMU boots use about one of the two cores (a TCG guest's idle vCPUs sleep); the tests
-    // tagged [Trait("Lane", "Build")] (today: the determinism test's cold build of the whole demo) and the other test
+    // tagged [Trait("Lane", "Build")] (builds that boot nothing: the determinism test's cold build of the whole demo, the
+    // compiled Xen stack, which the boots' own lane then finds in the shared cache, the build-safety tests) and the other test
     // projects run beside them at the lowest CPU and I/O priority, on what the boots leave. The boots stay one at a
     // time (their xunit collection), in the first lane, whose build-only tests keep their normal priority.
     var projects = GetFiles("./tests/**/*.Tests.csproj").OrderBy(p => p.FullPath, StringComparer.Ordinal).ToList();

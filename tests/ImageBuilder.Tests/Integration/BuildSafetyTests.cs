@@ -39,7 +39,9 @@ public sealed class CleanEpochBuildFixture : IDisposable
 }
 
 /// <summary>A build killed at any point, builds of another epoch on a warm cache, and two builds at once.</summary>
+/// <remarks>Boots nothing: .ci/run runs the Build lane beside the boots (build.cake).</remarks>
 [Trait("Category", "Slow")]
+[Trait("Lane", "Build")]
 [Collection("qemu")]
 public sealed class BuildSafetyTests(CleanEpochBuildFixture clean, MinimalImageFixture minimal, ITestOutputHelper log) : IClassFixture<CleanEpochBuildFixture>, IClassFixture<MinimalImageFixture>
 {
@@ -131,6 +133,7 @@ public sealed class BuildSafetyTests(CleanEpochBuildFixture clean, MinimalImageF
 
 /// <summary>Failures of the machine, not of the recipe: one message, exit 1, nothing half-written.</summary>
 [Trait("Category", "Slow")]
+[Trait("Lane", "Build")]
 [Collection("qemu")]
 public sealed class FullDiskTests(MinimalImageFixture minimal) : IClassFixture<MinimalImageFixture>
 {

@@ -28,6 +28,9 @@ public sealed class MinimalImageFixture() : ImageFixture("xen-minimal");
 /// <summary>recipes/xen-demo.yaml: the live Debian Dom0 with guests and the unattended demo.</summary>
 public sealed class LiveDemoFixture() : ImageFixture("xen-demo");
 
+/// <summary>recipes/xen-source.yaml: the whole Xen stack compiled from Debian's source package, with the demo's guests.</summary>
+public sealed class SourceImageFixture() : ImageFixture("xen-source");
+
 internal static class DemoBuild
 {
     public static readonly string[] DemoMarkers = ["Xen version 4.17", "IMAGEBUILDER-DOM0-READY xen=4.17."];

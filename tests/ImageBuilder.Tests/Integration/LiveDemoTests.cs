@@ -48,7 +48,7 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
     {
         string log = demo.Directory.Combine($"live-{firmware}-{media}.log");
 
-        var boot = ImageBuilderCli.Run(["boot", demo.Image, "--firmware", firmware, "--media", media, "--timeout", "1200", "--fail-on", "IMAGEBUILDER-DEMO-FAILED", "--log", log, "--timeline", .. Expected.SelectMany(m => new[] { "--expect", m })]);
+        var boot = ImageBuilderCli.Run(["boot", demo.Image, "--firmware", firmware, "--media", media, "--timeout", "1800", "--fail-on", "IMAGEBUILDER-DEMO-FAILED", "--log", log, "--timeline", .. Expected.SelectMany(m => new[] { "--expect", m })]);
 
         string serial = File.Exists(log) ? File.ReadAllText(log) : string.Empty;
         string demoLines = string.Join('\n', serial.Split('\n').Where(line => line.Contains("demo: ", StringComparison.Ordinal)));
