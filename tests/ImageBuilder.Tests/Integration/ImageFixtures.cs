@@ -83,6 +83,11 @@ internal static class DemoBuild
     }
 }
 
-/// <summary>QEMU tests run one at a time: two TCG guests on two cores slow each other past their timeouts.</summary>
+/// <summary>
+/// QEMU tests run one at a time, so that a test's machines have the host's cores to themselves (a test that boots two
+/// at once gives each one CPU on two cores: two TCG guests of two CPUs each slow each other past their timeouts). The builds beside
+/// them (the build lane) are in this collection too, so that they run one at a time, in <see cref="QemuClassOrder"/>.
+/// </summary>
 [CollectionDefinition("qemu", DisableParallelization = true)]
+[TestClassOrderer(typeof(QemuClassOrder))]
 public sealed class QemuTestGroup;
