@@ -60,8 +60,8 @@ Task("Test")
         .Append((Project: main, Filter: "Lane=Build", Name: "ImageBuilder.Tests-build"))
         .Select(run => (run.Project, run.Filter, run.Name, Yielding: true));
     var bootLane = new[] { (Project: main, Filter: "Lane!=Build", Name: "ImageBuilder.Tests", Yielding: false) };
-    // The demo's PVH and HVM guests boot on a quiet machine: beside a build, QEMU's emulated AMD-V triple-faults them
-    // far more often (README). The build lane leaves this file when it is done; the demo's boot waits for it.
+    // The demo's PVH and HVM guests boot on a quiet machine: QEMU's emulated AMD-V triple-faults them now and then, and
+    // a build beside them adds to it (README). The build lane leaves this file when it is done; the demo's boot waits for it.
     var buildLaneDone = resultsDirectory.CombineWithFilePath("build-lane.done");
     var environment = new Dictionary<string, string> { ["IMAGEBUILDER_TEST_QUIET_AFTER"] = buildLaneDone.FullPath };
     var lanes = new[] { (Runs: bootLane, Done: (FilePath)null), (Runs: buildLane.ToArray(), Done: buildLaneDone) }

@@ -48,7 +48,7 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
     {
         string log = demo.Directory.Combine($"live-{firmware}-{media}.log");
 
-        // Beside a build, QEMU's emulated AMD-V triple-faults the PVH and HVM guests far more often (README).
+        // QEMU's emulated AMD-V triple-faults the PVH and HVM guests now and then; a build beside them adds to it (README).
         var waited = QuietMachine.AwaitBuildLane(TimeSpan.FromMinutes(60));
         TestContext.Current.TestOutputHelper?.WriteLine($"waited {waited.TotalSeconds:0} s for the builds beside the boots to end");
 
