@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Text.Json;
 using ImageBuilder.Formats.Fat;
 using ImageBuilder.Formats.Iso9660;
 using ImageBuilder.Formats.Partitions;
@@ -38,6 +39,53 @@ public sealed class HybridDiskTests
         Assert.Contains("Disklabel type: gpt", fdisk, StringComparison.Ordinal);
         Assert.Contains("EFI System", fdisk, StringComparison.Ordinal);
         Assert.Contains($"{new FileInfo(iso).Length} bytes", fdisk, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fdisk_reads_the_mbr_view_with_one_active_entry_over_sector_0_and_no_warnings()
+    {
+        using var dir = new TempDirectory();
+        var (iso, _) = Build(dir);
+
+        var gptView = Tool.RunUnchecked("fdisk", "-l", iso);
+        string mbrView = Tool.Run("fdisk", "-l", "-t", "dos", iso);
+
+        Assert.True(gptView.ExitCode == 0, gptView.StandardError);
+        Assert.DoesNotContain("warning", gptView.StandardOutput + gptView.StandardError, StringComparison.OrdinalIgnoreCase);
+        // Device, boot flag, start, end, sectors, size, id, type: the active type-0 entry and the 0xEE one.
+        Assert.Matches(@"hybrid\.iso2\s+\*\s+0\s+0\s+1\s+512B\s+0\s+Empty", mbrView);
+        Assert.Matches(@"hybrid\.iso1\s+1\s+\d+\s+\d+\s+\S+\s+ee\s+GPT", mbrView);
+    }
+
+    [Fact]
+    public void Gdisk_still_calls_the_mbr_protective_not_hybrid()
+    {
+        using var dir = new TempDirectory();
+        var (iso, _) = Build(dir);
+
+        string report = Tool.Run("gdisk", "-l", iso);
+
+        Assert.Matches(@"MBR: protective\s", report);
+        Assert.Contains("Found valid GPT with protective MBR; using GPT.", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sfdisk_verifies_the_gpt_and_reads_the_legacy_bios_bootable_attribute_on_the_iso_partition_only()
+    {
+        using var dir = new TempDirectory();
+        var (iso, _) = Build(dir);
+
+        var verify = Tool.RunUnchecked("sfdisk", "--verify", iso);
+        using var table = JsonDocument.Parse(Tool.Run("sfdisk", "--json", iso));
+        var attributes = table.RootElement.GetProperty("partitiontable").GetProperty("partitions").EnumerateArray()
+            .Select(p => p.TryGetProperty("attrs", out var a) ? a.GetString() ?? "" : "").ToList();
+
+        Assert.True(verify.ExitCode == 0, verify.StandardOutput + verify.StandardError);
+        Assert.Contains("No errors detected", verify.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(3, attributes.Count);
+        Assert.Contains("LegacyBIOSBootable", attributes[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("LegacyBIOSBootable", attributes[1], StringComparison.Ordinal);
+        Assert.DoesNotContain("LegacyBIOSBootable", attributes[2], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -9,12 +9,13 @@ namespace ImageBuilder.Formats.Iso9660;
 /// basic-data partitions around it so that no ISO data looks like free space.
 /// </summary>
 /// <remarks>
-/// Layout choice: protective MBR (one 0xEE entry from LBA 1, no boot flag) + fully valid GPT, as
-/// grub-mkrescue writes. The alternative (xorriso's -isohybrid-gpt-basdat: MBR partitions 0x00 + 0xEF and a
-/// deliberately invalid GPT) satisfies old BIOSes that insist on an active MBR partition, but UEFI firmware
-/// must then fall back to the MBR, and tools see a broken GPT. We pick UEFI correctness and a GPT that
-/// sgdisk verifies; the BIOS path does not read the partition table at all (the MBR code loads the core
-/// image by absolute sector).
+/// Layout choice: protective MBR (the 0xEE entry from LBA 1, not active) + fully valid GPT, as grub-mkrescue writes,
+/// plus what Qubes OS 4.2's installer ships after real laptops refused its earlier layouts (qubes-issues #8058,
+/// #8395, #8717): an active type-0 MBR entry over sector 0 for BIOSes that boot only disks with an active entry
+/// (xorriso --mbr-force-bootable) and the legacy-BIOS-bootable GPT attribute on the ISO's partition
+/// (--gpt-iso-bootable). The isohybrid alternative (MBR partitions 0x00 + 0xEF, a deliberately invalid GPT) made
+/// UEFI firmware and tools see a broken GPT. The BIOS path does not read the partition table at all (the MBR code
+/// loads the core image by absolute sector).
 /// </remarks>
 public sealed record HybridDisk(ReadOnlyMemory<byte> GrubHybridMbr, string? BiosImagePath, string? EfiImagePath, Guid DiskId)
 {
@@ -42,7 +43,7 @@ public sealed record HybridDisk(ReadOnlyMemory<byte> GrubHybridMbr, string? Bios
         }
 
         long disk512 = DiskSectors(layout);
-        Gpt.WritePrimary(area, DiskId, disk512, Gpt.Entries(Partitions(layout, disk512)));
+        Gpt.WritePrimary(area, DiskId, disk512, Gpt.Entries(Partitions(layout, disk512)), activeMarker: true);
         return area;
     }
 
@@ -77,7 +78,9 @@ public sealed record HybridDisk(ReadOnlyMemory<byte> GrubHybridMbr, string? Bios
         {
             if (last >= first)
             {
-                partitions.Add(new GptPartition(GptPartition.BasicData, Gpt.DeterministicGuid($"{DiskId}/iso{n}"), first, last, $"ISO9660 {n}", GptPartition.ReadOnly));
+                // The partition the ISO 9660 volume starts in carries the legacy-BIOS-bootable bit (--gpt-iso-bootable).
+                ulong attributes = GptPartition.ReadOnly | (n == 1 ? GptPartition.LegacyBiosBootable : 0);
+                partitions.Add(new GptPartition(GptPartition.BasicData, Gpt.DeterministicGuid($"{DiskId}/iso{n}"), first, last, $"ISO9660 {n}", attributes));
             }
         }
 

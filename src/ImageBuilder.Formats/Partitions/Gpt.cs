@@ -8,6 +8,9 @@ public sealed record GptPartition(Guid Type, Guid Id, long FirstLba, long LastLb
     public static readonly Guid EfiSystem = new("C12A7328-F81F-11D2-BA4B-00A0C93EC93B");
     public static readonly Guid BasicData = new("EBD0A0A2-B9E5-4433-87C0-68B6B72699C7");
     public const ulong ReadOnly = 1UL << 60;
+
+    /// <summary>Bit 2, "legacy BIOS bootable" (UEFI 2.x, table 5-8; xorriso's --gpt-iso-bootable).</summary>
+    public const ulong LegacyBiosBootable = 1UL << 2;
 }
 
 /// <summary>
@@ -74,11 +77,14 @@ public static class Gpt
     /// The start of a GPT disk in <paramref name="area"/> (at least <see cref="PrimarySectors"/> sectors): the protective
     /// MBR's table and signature (boot code before byte 440 is left as it is), the primary header and the entries.
     /// </summary>
-    public static void WritePrimary(Span<byte> area, Guid diskId, long totalSectors, byte[] entries)
+    /// <param name="activeMarker">Also an MBR entry marked active for BIOSes that boot only such disks (see
+    /// <see cref="MbrPartition.ActiveMarker"/>); the 0xEE entry itself stays as the UEFI spec asks, not active.</param>
+    public static void WritePrimary(Span<byte> area, Guid diskId, long totalSectors, byte[] entries, bool activeMarker = false)
     {
         ArgumentNullException.ThrowIfNull(entries);
         uint signature = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(diskId.ToByteArray().AsSpan(0, 4));
-        Mbr.WriteTable(area[..Mbr.SectorSize], signature, [new MbrPartition(MbrPartition.GptProtective, 1, totalSectors - 1)]);
+        var protective = new MbrPartition(MbrPartition.GptProtective, 1, totalSectors - 1);
+        Mbr.WriteTable(area[..Mbr.SectorSize], signature, activeMarker ? [protective, MbrPartition.ActiveMarker] : [protective]);
         Header(diskId, totalSectors, entries, backup: false).CopyTo(area[SectorSize..]);
         entries.CopyTo(area[(2 * SectorSize)..]);
     }

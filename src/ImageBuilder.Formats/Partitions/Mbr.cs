@@ -7,6 +7,13 @@ public sealed record MbrPartition(byte Type, long StartLba, long SectorCount, bo
 {
     public const byte GptProtective = 0xEE;
     public const byte EfiSystem = 0xEF;
+
+    /// <summary>
+    /// An empty-type entry over sector 0, marked active: some BIOSes boot a disk only when an MBR entry is active,
+    /// while the UEFI spec wants the protective 0xEE entry not active and tools ignore type-0 entries (the disk stays
+    /// "protective", not "hybrid"). xorriso writes this for --mbr-force-bootable beside a GPT.
+    /// </summary>
+    public static MbrPartition ActiveMarker { get; } = new(0x00, 0, 1, Bootable: true);
 }
 
 /// <summary>The classic PC partition table in sector 0, after up to 446 bytes of boot code.</summary>

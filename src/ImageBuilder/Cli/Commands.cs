@@ -176,7 +176,7 @@ public static partial class Commands
     private static Command Boot()
     {
         var image = new Argument<string>("image") { Description = "the image to boot" };
-        var firmware = new Option<Firmware>("--firmware") { Description = "bios (SeaBIOS) or uefi (OVMF)", DefaultValueFactory = _ => Firmware.Bios };
+        var firmware = new Option<Firmware>("--firmware") { Description = "bios (SeaBIOS), uefi (OVMF) or secureboot (OVMF with Secure Boot on and Microsoft's keys, as laptops ship: it refuses unsigned loaders such as this project's)", DefaultValueFactory = _ => Firmware.Bios };
         var media = new Option<BootMedia>("--media") { Description = "cd or usb (raw disk on a USB controller)", DefaultValueFactory = _ => BootMedia.Cd };
         var timeout = new Option<int>("--timeout") { Description = "seconds to wait for every expected text", DefaultValueFactory = _ => 180 };
         var expect = new Option<string[]>("--expect") { Description = "text that must appear on the serial console (repeatable)", AllowMultipleArgumentsPerToken = false };

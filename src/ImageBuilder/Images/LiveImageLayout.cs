@@ -27,7 +27,8 @@ public static class LiveImageLayout
             .AddFile("boot/initrd.gz", FileContent.FromFile(Out(steps.Initramfs, InitramfsStep.InitrdGz)))
             .AddFile("boot/grub/grub.cfg", FileContent.FromFile(Out(steps.BootConfig, BootConfigStep.GrubCfg)))
             .AddFile($".disk/imagebuilder-{steps.MediumId:D}", FileContent.FromText($"{steps.MediumId:D}\n"))
-            .AddFile(".disk/info", FileContent.FromText(string.Create(CultureInfo.InvariantCulture, $"{recipe.Name} {recipe.VolumeLabel} epoch={recipe.Epoch} id={steps.MediumId:D}\n")));
+            .AddFile(".disk/info", FileContent.FromText(string.Create(CultureInfo.InvariantCulture, $"{recipe.Name} {recipe.VolumeLabel} epoch={recipe.Epoch} id={steps.MediumId:D}\n")))
+            .AddFile(MediumReadme.Path, FileContent.FromText(MediumReadme.Text(recipe, steps.MediumId)));
         foreach (var grub in new[] { steps.GrubBios, steps.GrubEfi }.OfType<GrubCoreStep>())
         {
             builder.AddTree(FileTree.FromDirectory(Out(grub, grub.Platform.ModulesFolder)), $"boot/grub/{grub.Platform.ModulesFolder}");

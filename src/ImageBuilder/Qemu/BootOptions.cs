@@ -6,6 +6,9 @@ public enum Firmware
 {
     Bios,
     Uefi,
+
+    /// <summary>OVMF with Secure Boot on and Microsoft's keys enrolled, as laptops ship (q35 with SMM, as it needs).</summary>
+    SecureBoot,
 }
 
 public enum BootMedia

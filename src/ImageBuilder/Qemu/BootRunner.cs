@@ -30,12 +30,12 @@ public static class BootRunner
         }
 
         string? vars = null;
-        if (options.Firmware == Firmware.Uefi)
+        if (QemuCommand.VarsTemplate(options.Firmware) is { } template)
         {
             vars = Path.Combine(Path.GetTempPath(), $"imagebuilder-ovmf-vars-{Environment.ProcessId}-{Guid.NewGuid():N}.fd");
-            if (File.Exists(QemuCommand.OvmfVars))
+            if (File.Exists(template))
             {
-                File.Copy(QemuCommand.OvmfVars, vars);
+                File.Copy(template, vars);
             }
         }
 

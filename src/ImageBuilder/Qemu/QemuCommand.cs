@@ -19,6 +19,16 @@ public static class QemuCommand
     public const string DefaultCpu = "qemu64,+svm,+npt";
     public const string OvmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd";
     public const string OvmfVars = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+    public const string OvmfSecureBootCode = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd";
+    public const string OvmfSecureBootVars = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd";
+
+    /// <summary>The variable store a boot with <paramref name="firmware"/> starts from; none for BIOS.</summary>
+    public static string? VarsTemplate(Firmware firmware) => firmware switch
+    {
+        Firmware.Uefi => OvmfVars,
+        Firmware.SecureBoot => OvmfSecureBootVars,
+        _ => null,
+    };
 
     /// <param name="varsCopy">A writable copy of the UEFI variable store (UEFI only).</param>
     public static ProcessSpec For(BootOptions options, string? varsCopy)
@@ -48,14 +58,21 @@ public static class QemuCommand
             args.AddRange(["-net", "none"]);
         }
 
-        if (options.Firmware == Firmware.Uefi)
+        if (options.Firmware != Firmware.Bios)
         {
-            if (!File.Exists(OvmfCode) || varsCopy is null)
+            string code = options.Firmware == Firmware.SecureBoot ? OvmfSecureBootCode : OvmfCode;
+            if (!File.Exists(code) || varsCopy is null)
             {
-                throw new ImageBuilderException($"UEFI firmware not found at {OvmfCode}") { Hint = "apt-get install ovmf" };
+                throw new ImageBuilderException($"UEFI firmware not found at {code}") { Hint = "apt-get install ovmf" };
             }
 
-            args.AddRange(["-drive", $"if=pflash,format=raw,unit=0,readonly=on,file={OvmfCode}"]);
+            if (options.Firmware == Firmware.SecureBoot)
+            {
+                // The Secure Boot build keeps its variables in SMM-protected flash: q35 with SMM and a secure pflash.
+                args.AddRange(["-machine", "q35,smm=on", "-global", "driver=cfi.pflash01,property=secure,value=on"]);
+            }
+
+            args.AddRange(["-drive", $"if=pflash,format=raw,unit=0,readonly=on,file={code}"]);
             args.AddRange(["-drive", $"if=pflash,format=raw,unit=1,file={varsCopy}"]);
         }
 

@@ -37,6 +37,18 @@ public sealed class MinimalImageTests(MinimalImageFixture demo) : IClassFixture<
     }
 
     [Fact]
+    public void With_secure_boot_on_the_firmware_refuses_the_unsigned_loader_and_the_boot_ends_there()
+    {
+        string log = demo.Directory.Combine("secureboot.log");
+
+        // OVMF's own words for a loader whose signature its db does not hold; GRUB's menu or Xen must never show.
+        var boot = ImageBuilderCli.Run("boot", demo.Image, "--firmware", "secureboot", "--timeout", "300", "--log", log,
+            "--fail-on", "GNU GRUB", "--fail-on", "(XEN)", "--expect", "Access Denied");
+
+        Assert.True(boot.ExitCode == 0, boot.StandardOutput + boot.StandardError + File.ReadAllText(log));
+    }
+
+    [Fact]
     public void Independent_readers_see_bios_and_uefi_boot_entries_a_verified_gpt_and_a_clean_esp()
     {
         string image = demo.Image;
@@ -51,6 +63,12 @@ public sealed class MinimalImageTests(MinimalImageFixture demo) : IClassFixture<
         Assert.Matches(@"El Torito boot img :\s+2\s+UEFI\s+y\s+none", report);
         Assert.Contains("grub2-mbr", report, StringComparison.Ordinal);
         Assert.Contains("No problems found", sgdisk.StandardOutput, StringComparison.Ordinal);
+        // The layout real laptops took (README): a type-0 MBR entry over sector 0 marked active beside the 0xEE one,
+        // which fdisk shows in the MBR view, while gdisk still calls the MBR protective and sfdisk verifies the GPT.
+        Assert.Matches(@"xen-minimal\.iso2\s+\*\s+0\s+0\s+1\s+512B\s+0\s+Empty", Tool.Run("fdisk", "-l", "-t", "dos", image));
+        Assert.Contains("Found valid GPT with protective MBR; using GPT.", Tool.Run("gdisk", "-l", image), StringComparison.Ordinal);
+        Assert.Contains("No errors detected", Tool.Run("sfdisk", "--verify", image), StringComparison.Ordinal);
+        Assert.Contains("SECURE BOOT MUST BE OFF", Tool.Run("isoinfo", "-R", "-i", image, "-x", "/README.txt"), StringComparison.Ordinal);
         Assert.True(fsck.ExitCode == 0, fsck.StandardOutput + fsck.StandardError);
         Assert.Contains("BOOTX64  EFI", Tool.Run("mdir", "-i", esp, "::/EFI/BOOT"), StringComparison.Ordinal);
         foreach (string file in (string[])["/boot/xen.gz", "/boot/vmlinuz", "/boot/initrd.gz", "/boot/grub/grub.cfg", "/boot/efi.img", "/.disk/info"])
