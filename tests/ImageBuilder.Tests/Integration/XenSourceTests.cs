@@ -24,6 +24,8 @@ public sealed class XenSourceTests(SourceImageFixture source) : IClassFixture<So
             "--expect", "IMAGEBUILDER-DOM0-READY xen=4.17.5", "--expect", "xen-compiled_by: imagebuilder", "--expect", "xen-compile_date: Thu Jan  1 00:00:00 UTC 2026",
             "--expect", "xen-tools: /usr/sbin/xl from no package (compiled from source), /usr/lib/libxenlight.so.4.17.0",
             "--expect", "guest tiny-pvh: skipped, a pvh guest needs hardware virtualisation",
+            "--expect", "preflight: firmware: UEFI, Secure Boot off", "--expect", "preflight: hardware virtualization: not available",
+            "--expect", "preflight: guests skipped: tiny-pvh (pvh): they need hardware virtualization", "--expect", "IMAGEBUILDER-PREFLIGHT warnings=2",
             "--expect", "IMAGEBUILDER-DOMU-READY name=tiny guest_type=PV", "--expect", "IMAGEBUILDER-DOMU-READY name=debian guest_type=PV",
             "--expect", "demo: save of tiny took", "--expect", "demo: live migration of tiny took",
             "--expect", "demo: guest tiny-pvh (PVH) is not running; its part of the demo is skipped", "--expect", "IMAGEBUILDER-DEMO-DONE");
