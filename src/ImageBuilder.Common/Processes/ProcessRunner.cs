@@ -69,13 +69,15 @@ public static class ProcessRunner
     /// watch returns true the whole process tree is killed and no exit code is returned; when it returns false (the
     /// output ended) the process's exit code is.
     /// </summary>
-    public static async Task<(int? ExitCode, string StandardError)> WatchAsync(ProcessSpec spec, Func<Stream, CancellationToken, Task<bool>> watch, CancellationToken cancellationToken = default)
+    /// <param name="standardInput">What the process reads, as it arrives (else the spec's file, or nothing).</param>
+    public static async Task<(int? ExitCode, string StandardError)> WatchAsync(ProcessSpec spec, Func<Stream, CancellationToken, Task<bool>> watch, Stream? standardInput = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(watch);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var stderr = new StringBuilder();
-        var command = CommandFor(spec)
+        var wrapped = CommandFor(spec);
+        var command = (standardInput is null ? wrapped : wrapped.WithStandardInputPipe(PipeSource.FromStream(standardInput)))
             .WithStandardOutputPipe(PipeTarget.Create(async (output, token) =>
             {
                 bool end;

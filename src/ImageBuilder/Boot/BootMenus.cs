@@ -24,7 +24,22 @@ public static class BootMenus
                 e.Title,
                 e.Type == BootEntryType.Xen,
                 e.Type == BootEntryType.Xen ? XenArguments(recipe, e) : [],
-                KernelArguments(recipe, e)))]);
+                KernelArguments(recipe, e)))])
+        {
+            Troubleshooting = TroubleshootingBase(recipe) is { } entry
+                ? [.. Troubleshooting.Workarounds.Select(w => new GrubEntry(w.Title, true, XenArguments(recipe, entry, w), KernelArguments(recipe, entry, w)) { UefiOnly = w.UefiOnly })]
+                : [],
+        };
+    }
+
+    /// <summary>The entry the Troubleshooting entries vary: the default one when it boots Xen, else the first that does.</summary>
+    public static BootEntry? TroubleshootingBase(Recipe recipe)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        var entries = recipe.Boot.Entries;
+        return recipe.Boot.Default < entries.Length && entries[recipe.Boot.Default].Type == BootEntryType.Xen
+            ? entries[recipe.Boot.Default]
+            : entries.FirstOrDefault(e => e.Type == BootEntryType.Xen);
     }
 
     public static XenCfgModel XenEfi(Recipe recipe, string mediumId)
@@ -37,7 +52,14 @@ public static class BootMenus
             XenArguments(recipe, x.e),
             [.. KernelArguments(recipe, x.e), .. recipe.Dom0.Rootfs is null ? Array.Empty<string>() : [$"{MediumArgument}={mediumId}"]])).ToArray();
         int defaultIndex = xenEntries.Any(x => x.i == recipe.Boot.Default) ? recipe.Boot.Default : xenEntries[0].i;
-        return new XenCfgModel(recipe.Name, $"entry{defaultIndex}", sections);
+        var troubleshooting = TroubleshootingBase(recipe) is { } entry
+            ? Troubleshooting.Workarounds.Select(w => new XenCfgSection(
+                $"troubleshooting-{w.Id}",
+                w.Title,
+                XenArguments(recipe, entry, w),
+                [.. KernelArguments(recipe, entry, w), .. recipe.Dom0.Rootfs is null ? Array.Empty<string>() : [$"{MediumArgument}={mediumId}"]]))
+            : [];
+        return new XenCfgModel(recipe.Name, $"entry{defaultIndex}", [.. sections, .. troubleshooting]);
     }
 
     /// <summary>Xen's words for an entry: the hypervisor's command line with the entry's options merged over it.</summary>
@@ -46,6 +68,22 @@ public static class BootMenus
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(entry);
         return Words(recipe.Hypervisor.CommandLine.Merge(entry.XenOptions).Render());
+    }
+
+    /// <summary>Xen's words for a Troubleshooting entry: the entry's, with the workaround's options merged over them.</summary>
+    public static string[] XenArguments(Recipe recipe, BootEntry entry, Workaround workaround)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(workaround);
+        return Words(recipe.Hypervisor.CommandLine.Merge(entry.XenOptions).Merge(workaround.Xen).Render());
+    }
+
+    /// <summary>The Dom0 kernel's words for a Troubleshooting entry: the entry's, then the workaround's.</summary>
+    public static string[] KernelArguments(Recipe recipe, BootEntry entry, Workaround workaround)
+    {
+        ArgumentNullException.ThrowIfNull(workaround);
+        return [.. KernelArguments(recipe, entry), .. Words(workaround.KernelWords)];
     }
 
     /// <summary>
@@ -68,11 +106,19 @@ public static class BootMenus
 
 #pragma warning disable CA1819 // Template models are plain data.
 /// <summary>What templates/grub/grub.cfg.sbn sees.</summary>
-public sealed record GrubModel(string Name, int Timeout, int Default, bool Live, GrubSerial Serial, GrubEntry[] Entries);
+public sealed record GrubModel(string Name, int Timeout, int Default, bool Live, GrubSerial Serial, GrubEntry[] Entries)
+{
+    /// <summary>The Troubleshooting submenu's entries (none when the menu boots no Xen).</summary>
+    public GrubEntry[] Troubleshooting { get; init; } = [];
+}
 
 public sealed record GrubSerial(int Port, int Speed);
 
-public sealed record GrubEntry(string Title, bool Xen, string[] XenArguments, string[] KernelArguments);
+public sealed record GrubEntry(string Title, bool Xen, string[] XenArguments, string[] KernelArguments)
+{
+    /// <summary>Shown only when GRUB runs on UEFI (grub_platform is efi).</summary>
+    public bool UefiOnly { get; init; }
+}
 
 /// <summary>What templates/xen/xen.cfg.sbn sees: one section per Xen entry of the menu.</summary>
 public sealed record XenCfgModel(string Name, string DefaultSection, XenCfgSection[] Sections);

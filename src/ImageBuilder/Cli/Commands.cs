@@ -186,9 +186,10 @@ public static partial class Commands
         var cpus = new Option<int?>("--cpus") { Description = $"virtual CPUs per machine (TCG runs one host thread per CPU; default {BootOptions.DefaultCpus}, or fewer so that the machines' CPUs do not outnumber the host's cores)" };
         var log = new Option<string?>("--log") { Description = "serial console log file (default: out/boot-<image>-<firmware>-<media>.log)" };
         var timeline = new Option<bool>("--timeline") { Description = "print when each boot phase was reached (GRUB, Xen, kernel, live medium, systemd, Dom0 ready, each guest, demo done)" };
+        var menuEntry = new Option<string?>("--menu-entry") { Description = "boot this entry of GRUB's menu instead of the default: its position from 0, or a submenu's position, '>' and the entry's (as GRUB's default variable names it: 4>1); the keys are pressed on the serial console once the menu shows" };
         var machines = new Option<int>("--machines") { Description = "boot this many machines from the image at once, each with a NIC on one private LAN (a hub on 127.0.0.1), its own MAC (52:54:00:49:42:NN) and serial log (-mN before the log's extension, N from 1); every --expect must appear on every machine's console. One machine has no NIC unless --lan-tap is given", DefaultValueFactory = _ => 1 };
         var lanTap = new Option<string?>("--lan-tap") { Description = "join the machines' LAN to the host's TAP interface of this name (one made with `ip tuntap add NAME mode tap`, addressed and up, or else one made now and gone after the boot), so servers on the host such as dnsmasq answer the machines; gives even one machine a NIC (its log then ends -m1). Needs root" };
-        var command = new Command("boot", "Boot an image in QEMU (TCG) and wait for texts on the serial console.") { image, firmware, media, timeout, expect, failOn, memory, cpus, cpu, log, timeline, machines, lanTap };
+        var command = new Command("boot", "Boot an image in QEMU (TCG) and wait for texts on the serial console.") { image, firmware, media, timeout, expect, failOn, memory, cpus, cpu, log, timeline, menuEntry, machines, lanTap };
         command.SetAction(async (parse, ct) =>
         {
             string path = parse.GetValue(image)!;
@@ -214,8 +215,19 @@ public static partial class Commands
                 return ExitCodes.UsageOrRecipe;
             }
 
+            GrubMenuPath? entry = null;
+            if (parse.GetValue(menuEntry) is { } path0 && GrubMenuPath.TryParse(path0, out string? entryError) is not { } parsed)
+            {
+                Console.Error.WriteLine($"error: --menu-entry: {entryError}");
+                return ExitCodes.UsageOrRecipe;
+            }
+            else if (parse.GetValue(menuEntry) is { } path1)
+            {
+                entry = GrubMenuPath.TryParse(path1, out _);
+            }
+
             string logFile = parse.GetValue(log) ?? Path.Combine("out", $"boot-{Path.GetFileNameWithoutExtension(path)}-{fw.ToString().ToLowerInvariant()}-{md.ToString().ToLowerInvariant()}.log");
-            var options = new BootOptions(path, fw, md, TimeSpan.FromSeconds(seconds), [.. parse.GetValue(expect) ?? []], parse.GetValue(memory), logFile) { Cpus = perMachine, CpuModel = model, FailOn = [.. parse.GetValue(failOn) ?? []] };
+            var options = new BootOptions(path, fw, md, TimeSpan.FromSeconds(seconds), [.. parse.GetValue(expect) ?? []], parse.GetValue(memory), logFile) { Cpus = perMachine, CpuModel = model, FailOn = [.. parse.GetValue(failOn) ?? []], MenuEntry = entry };
             string? tapName = parse.GetValue(lanTap);
             if (count == 1 && tapName is null)
             {

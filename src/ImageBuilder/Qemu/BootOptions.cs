@@ -47,4 +47,7 @@ public sealed record BootOptions(
 
     /// <summary>The machine's NIC on a <see cref="VirtualLan"/>; none: no NIC at all, as a machine without a cable.</summary>
     public LanPort? Lan { get; init; }
+
+    /// <summary>The GRUB menu entry to boot instead of the default one, chosen with keys on the serial console.</summary>
+    public GrubMenuPath? MenuEntry { get; init; }
 }

@@ -41,7 +41,7 @@ public static class BootRunner
 
         try
         {
-            return await WatchAsync(QemuCommand.For(options, vars), options.Expect, options.Timeout, options.LogFile, options.FailOn, cancellationToken).ConfigureAwait(false);
+            return await WatchAsync(QemuCommand.For(options, vars), options.Expect, options.Timeout, options.LogFile, options.FailOn, options.MenuEntry, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -56,9 +56,13 @@ public static class BootRunner
     /// Runs any VM command whose serial console is on stdout and watches it for <paramref name="expect"/>, stopping it
     /// early, as failed, when a text of <paramref name="failOn"/> appears.
     /// </summary>
-    public static async Task<BootOutcome> WatchAsync(ProcessSpec spec, IEnumerable<string> expect, TimeSpan timeout, string logFile, IEnumerable<string>? failOn = null, CancellationToken cancellationToken = default)
+    /// <param name="menuEntry">Pressed on the console (its standard input) once GRUB's menu shows.</param>
+    public static async Task<BootOutcome> WatchAsync(ProcessSpec spec, IEnumerable<string> expect, TimeSpan timeout, string logFile, IEnumerable<string>? failOn = null, GrubMenuPath? menuEntry = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        var keyboard = menuEntry is null ? null : new System.IO.Pipelines.Pipe();
+        Task typing = Task.CompletedTask;
+        bool typed = false;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logFile))!);
         await using var log = new FileStream(logFile, FileMode.Create, FileAccess.Write, FileShare.Read);
         await log.WriteAsync(Encoding.UTF8.GetBytes($"# {spec.Display}\n"), cancellationToken).ConfigureAwait(false);
@@ -99,6 +103,12 @@ public static class BootRunner
                     int from = Math.Max(0, console.Length - longest);
                     console.Append(chunk);
                     string text = console.ToString(from, console.Length - from);
+                    if (keyboard is not null && !typed && console.ToString().Contains(GrubMenuPath.MenuShown, StringComparison.Ordinal))
+                    {
+                        typed = true;
+                        typing = Type(keyboard.Writer, menuEntry!, token);
+                    }
+
                     foreach (string marker in pending.Where(m => text.Contains(m, StringComparison.Ordinal)).ToList())
                     {
                         pending.Remove(marker);
@@ -121,7 +131,13 @@ public static class BootRunner
             return true;
         }
 
-        var (exitCode, errors) = await ProcessRunner.WatchAsync(spec, WatchConsole, cancellationToken).ConfigureAwait(false);
+        var (exitCode, errors) = await ProcessRunner.WatchAsync(spec, WatchConsole, keyboard?.Reader.AsStream(), cancellationToken).ConfigureAwait(false);
+        if (keyboard is not null)
+        {
+            await keyboard.Writer.CompleteAsync().ConfigureAwait(false);
+            await typing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
         if (exitCode is { } code && pending.Count > 0)
         {
             reason ??= $"QEMU exited with code {code} before every expected text appeared";
@@ -136,6 +152,23 @@ public static class BootRunner
         string tail = ProcessRunner.Tail(StripControl(console.ToString()) + (errors.Length > 0 ? "\n" + errors : string.Empty), 30);
         timeline.Complete(watch.Elapsed);
         return new BootOutcome(pending.Count == 0 && !failed, seen, pending, reason, logFile, tail) { Timeline = timeline.Entries };
+    }
+
+    /// <summary>
+    /// Presses the menu entry's keys, a level at a time: GRUB draws the menu (and a submenu) before it reads keys, and
+    /// the first key stops its countdown.
+    /// </summary>
+    private static async Task Type(System.IO.Pipelines.PipeWriter keyboard, GrubMenuPath entry, CancellationToken token)
+    {
+        foreach (var level in entry.Keystrokes)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), token).ConfigureAwait(false);
+            foreach (string key in level)
+            {
+                await keyboard.WriteAsync(Encoding.ASCII.GetBytes(key), token).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(200), token).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>Firmware and GRUB draw with escape sequences; the tail shown to a person is plain text.</summary>

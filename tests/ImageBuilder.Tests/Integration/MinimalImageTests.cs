@@ -36,6 +36,47 @@ public sealed class MinimalImageTests(MinimalImageFixture demo) : IClassFixture<
         Assert.True(outcome.Succeeded, $"{outcome.Reason}\n{outcome.LogTail}");
     }
 
+    /// <summary>
+    /// Each Troubleshooting entry, chosen in the menu as a presenter would (keys on the console), boots to a ready Dom0,
+    /// and Xen or Linux prints the workaround's option in the command line it received. The UEFI-only entries show
+    /// under UEFI only, so the same entry sits at another position under BIOS.
+    /// </summary>
+    /// <remarks>efi=attr=uc only matters on firmware whose memory map has regions of unknown type (OVMF's has none, and
+    /// under TCG that entry's console is slow): its entry is read back from the menu instead.</remarks>
+    [Theory]
+    [InlineData("uefi", "3>0", "(XEN) Command line:", "efi=no-rs")]
+    [InlineData("bios", "3>0", "(XEN) Command line:", "iommu=0")]
+    [InlineData("bios", "3>1", "Kernel command line:", "nomodeset")]
+    public void Each_troubleshooting_entry_boots_the_dom0_with_its_option(string firmware, string entry, string commandLine, string option)
+    {
+        string log = demo.Directory.Combine($"troubleshooting-{firmware}-{option}.log");
+
+        var boot = ImageBuilderCli.Run(["boot", demo.Image, "--firmware", firmware, "--media", "usb", "--menu-entry", entry, "--timeout", "600", "--log", log,
+            "--expect", "Xen version 4.17", "--expect", "IMAGEBUILDER-DOM0-READY"]);
+
+        string serial = File.ReadAllText(log);
+        Assert.True(boot.ExitCode == 0, boot.StandardOutput + boot.StandardError);
+        var line = serial.Split('\n').First(l => l.Contains(commandLine, StringComparison.Ordinal));
+        Assert.Contains(option, line.TrimEnd().Split(' '));
+    }
+
+    [Fact]
+    public void The_menu_grub_reads_has_a_troubleshooting_submenu_with_each_workaround_and_the_uefi_ones_on_uefi_only()
+    {
+        string cfg = demo.Directory.Combine("grub.cfg");
+        Tool.Run("xorriso", "-osirrox", "on", "-indev", demo.Image, "-extract", "/boot/grub/grub.cfg", cfg);
+        var check = Tool.RunUnchecked("grub-script-check", cfg);
+        string text = File.ReadAllText(cfg);
+        string submenu = text[text.IndexOf("submenu 'Troubleshooting' {", StringComparison.Ordinal)..];
+
+        Assert.True(check.ExitCode == 0, check.StandardOutput + check.StandardError);
+        Assert.Equal(4, submenu.Split('\n').Count(l => l.TrimStart().StartsWith("menuentry ", StringComparison.Ordinal)));
+        Assert.Matches(@"if \[ ""\$grub_platform"" = efi \]; then\s+menuentry [^\n]*\(efi=no-rs\)[^\n]*\n[^\n]*\n\s+multiboot2 /boot/xen\.gz [^\n]* efi=no-rs\n", submenu);
+        Assert.Matches(@"if \[ ""\$grub_platform"" = efi \]; then\s+menuentry [^\n]*\(efi=attr=uc\)[^\n]*\n[^\n]*\n\s+multiboot2 /boot/xen\.gz [^\n]* efi=attr=uc\n", submenu);
+        Assert.Matches(@"\n    menuentry [^\n]*\(iommu=0\)[^\n]*\n[^\n]*\n\s+multiboot2 /boot/xen\.gz [^\n]* iommu=0\n", submenu);
+        Assert.Matches(@"\n    menuentry [^\n]*\(nomodeset\)[^\n]*\n[^\n]*\n[^\n]*\n\s+module2 /boot/vmlinuz [^\n]* nomodeset\n", submenu);
+    }
+
     [Fact]
     public void With_secure_boot_on_the_firmware_refuses_the_unsigned_loader_and_the_boot_ends_there()
     {
@@ -100,6 +141,12 @@ public sealed class XenEfiLoaderTests
         Tool.Run("xorriso", "-osirrox", "on", "-indev", image, "-extract", "/boot/efi.img", esp);
 
         Assert.Contains("BOOTX64.cfg", Tool.Run("mdir", "-i", esp, "::/EFI/BOOT"), StringComparison.Ordinal);
+        // xen.efi has no menu: its Troubleshooting sections are chosen by name from the EFI shell (README).
+        string xenCfg = Tool.Run("mtype", "-i", esp, "::/EFI/BOOT/BOOTX64.cfg");
+        Assert.Matches(@"\[troubleshooting-efi-no-rs\]\n#[^\n]*\noptions=[^\n]* efi=no-rs( [^\n]*)?\n", xenCfg);
+        Assert.Matches(@"\[troubleshooting-efi-attr-uc\]\n#[^\n]*\noptions=[^\n]* efi=attr=uc( [^\n]*)?\n", xenCfg);
+        Assert.Matches(@"\[troubleshooting-no-iommu\]\n#[^\n]*\noptions=[^\n]* iommu=0( [^\n]*)?\n", xenCfg);
+        Assert.Matches(@"\[troubleshooting-nomodeset\]\n#[^\n]*\noptions=[^\n]*\nkernel=vmlinuz [^\n]* nomodeset\n", xenCfg);
         DemoBuild.Boot(image, "uefi", media, dir.Combine("serial.log"), EscapedValues.Seen);
     }
 }
