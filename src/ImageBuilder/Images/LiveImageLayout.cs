@@ -90,7 +90,8 @@ public static class LiveImageLayout
         {
             VolumeId = recipe.VolumeLabel,
             Epoch = recipe.Epoch,
-            ApplicationId = "IMAGEBUILDER " + recipe.Name.ToUpperInvariant(),
+            // What a disc burner or `isoinfo -d` shows first; the medium's README.txt says more.
+            ApplicationId = "IMAGEBUILDER " + recipe.Name.ToUpperInvariant() + (recipe.Boot.Uefi ? " - SECURE BOOT MUST BE OFF, SEE README.TXT" : string.Empty),
             BootImages = [.. images],
             Hybrid = new HybridDisk(mbr, steps.GrubBios is null ? null : BiosImagePath, steps.Esp is null ? null : EspImagePath, steps.MediumId),
         };

@@ -118,7 +118,9 @@ public sealed class MinimalImageTests(MinimalImageFixture demo) : IClassFixture<
         }
 
         Assert.Matches(@"'/\.disk/imagebuilder-[0-9a-f-]{36}'", files);
-        Assert.Contains("Volume id: XEN_MINIMAL", Tool.Run("isoinfo", "-d", "-i", image), StringComparison.Ordinal);
+        string volume = Tool.Run("isoinfo", "-d", "-i", image);
+        Assert.Contains("Volume id: XEN_MINIMAL", volume, StringComparison.Ordinal);
+        Assert.Contains("Application id: IMAGEBUILDER XEN-MINIMAL - SECURE BOOT MUST BE OFF, SEE README.TXT", volume, StringComparison.Ordinal);
         Assert.Equal(File.ReadAllText(image + ".sha256"), $"{DemoBuild.Sha256(image)}  xen-minimal.iso\n");
     }
 }
