@@ -275,6 +275,12 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
     }
 
     [Fact]
+    public void The_demo_image_carries_the_layout_real_firmware_took()
+    {
+        FieldLayout.AssertCarried(demo.Image);
+    }
+
+    [Fact]
     public void The_hvm_guest_disk_is_a_gpt_disk_with_a_clean_esp_and_root_that_firmware_boots()
     {
         string disk = Path.Combine(GuestsLayer(), "usr/lib/imagebuilder/guests/hvm/disk.img");

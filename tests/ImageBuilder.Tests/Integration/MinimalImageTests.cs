@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using ImageBuilder.Common.Processes;
 using ImageBuilder.Qemu;
 using ImageBuilder.TestSupport;
@@ -104,12 +106,7 @@ public sealed class MinimalImageTests(MinimalImageFixture demo) : IClassFixture<
         Assert.Matches(@"El Torito boot img :\s+2\s+UEFI\s+y\s+none", report);
         Assert.Contains("grub2-mbr", report, StringComparison.Ordinal);
         Assert.Contains("No problems found", sgdisk.StandardOutput, StringComparison.Ordinal);
-        // The layout real laptops took (README): a type-0 MBR entry over sector 0 marked active beside the 0xEE one,
-        // which fdisk shows in the MBR view, while gdisk still calls the MBR protective and sfdisk verifies the GPT.
-        Assert.Matches(@"xen-minimal\.iso2\s+\*\s+0\s+0\s+1\s+512B\s+0\s+Empty", Tool.Run("fdisk", "-l", "-t", "dos", image));
-        Assert.Contains("Found valid GPT with protective MBR; using GPT.", Tool.Run("gdisk", "-l", image), StringComparison.Ordinal);
-        Assert.Contains("No errors detected", Tool.Run("sfdisk", "--verify", image), StringComparison.Ordinal);
-        Assert.Contains("SECURE BOOT MUST BE OFF", Tool.Run("isoinfo", "-R", "-i", image, "-x", "/README.txt"), StringComparison.Ordinal);
+        FieldLayout.AssertCarried(image);
         Assert.True(fsck.ExitCode == 0, fsck.StandardOutput + fsck.StandardError);
         Assert.Contains("BOOTX64  EFI", Tool.Run("mdir", "-i", esp, "::/EFI/BOOT"), StringComparison.Ordinal);
         foreach (string file in (string[])["/boot/xen.gz", "/boot/vmlinuz", "/boot/initrd.gz", "/boot/grub/grub.cfg", "/boot/efi.img", "/.disk/info"])
@@ -210,5 +207,28 @@ public sealed class DeterminismTests(LiveDemoFixture demo) : IClassFixture<LiveD
         string again = DemoBuild.Build(Repository.PathOf("recipes/xen-demo.yaml"), dir.Combine("out"), dir.Combine("cache"), "xen-demo");
 
         Assert.Equal(DemoBuild.Sha256(demo.Image), DemoBuild.Sha256(again));
+    }
+}
+
+/// <summary>
+/// The hybrid layout real laptops took (README), as three partitioning tools read it from an image: a type-0 MBR entry
+/// over sector 0 marked active beside the 0xEE one (fdisk's MBR view), an MBR gdisk still calls protective, a GPT sfdisk
+/// verifies with the legacy-BIOS-bootable attribute on the ISO's partition only; and the medium saying that Secure Boot
+/// must be off.
+/// </summary>
+internal static class FieldLayout
+{
+    public static void AssertCarried(string image)
+    {
+        string name = Regex.Escape(Path.GetFileName(image));
+        Assert.Matches($@"{name}2\s+\*\s+0\s+0\s+1\s+512B\s+0\s+Empty", Tool.Run("fdisk", "-l", "-t", "dos", image));
+        Assert.Contains("Found valid GPT with protective MBR; using GPT.", Tool.Run("gdisk", "-l", image), StringComparison.Ordinal);
+        Assert.Contains("No errors detected", Tool.Run("sfdisk", "--verify", image), StringComparison.Ordinal);
+        using var table = JsonDocument.Parse(Tool.Run("sfdisk", "--json", image));
+        var attributes = table.RootElement.GetProperty("partitiontable").GetProperty("partitions").EnumerateArray()
+            .Select(p => p.TryGetProperty("attrs", out var a) ? a.GetString() ?? string.Empty : string.Empty).ToList();
+        Assert.Equal([true, false, false], attributes.Select(a => a.Contains("LegacyBIOSBootable", StringComparison.Ordinal)));
+        Assert.Contains("SECURE BOOT MUST BE OFF", Tool.Run("isoinfo", "-R", "-i", image, "-x", "/README.txt"), StringComparison.Ordinal);
+        Assert.Contains("SECURE BOOT MUST BE OFF, SEE README.TXT", Tool.Run("isoinfo", "-d", "-i", image), StringComparison.Ordinal);
     }
 }
