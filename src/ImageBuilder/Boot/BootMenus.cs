@@ -45,19 +45,20 @@ public static class BootMenus
     public static XenCfgModel XenEfi(Recipe recipe, string mediumId)
     {
         ArgumentNullException.ThrowIfNull(recipe);
+        string[] medium = recipe.Dom0.Rootfs is null ? [] : [$"{MediumArgument}={mediumId}"];
         var xenEntries = recipe.Boot.Entries.Select((e, i) => (e, i)).Where(x => x.e.Type == BootEntryType.Xen).ToList();
         var sections = xenEntries.Select(x => new XenCfgSection(
             $"entry{x.i}",
             x.e.Title,
             XenArguments(recipe, x.e),
-            [.. KernelArguments(recipe, x.e), .. recipe.Dom0.Rootfs is null ? Array.Empty<string>() : [$"{MediumArgument}={mediumId}"]])).ToArray();
+            [.. KernelArguments(recipe, x.e), .. medium])).ToArray();
         int defaultIndex = xenEntries.Any(x => x.i == recipe.Boot.Default) ? recipe.Boot.Default : xenEntries[0].i;
         var troubleshooting = TroubleshootingBase(recipe) is { } entry
             ? Troubleshooting.Workarounds.Select(w => new XenCfgSection(
                 $"troubleshooting-{w.Id}",
                 w.Title,
                 XenArguments(recipe, entry, w),
-                [.. KernelArguments(recipe, entry, w), .. recipe.Dom0.Rootfs is null ? Array.Empty<string>() : [$"{MediumArgument}={mediumId}"]]))
+                [.. KernelArguments(recipe, entry, w), .. medium]))
             : [];
         return new XenCfgModel(recipe.Name, $"entry{defaultIndex}", [.. sections, .. troubleshooting]);
     }

@@ -19,8 +19,6 @@ public sealed record Workaround(string Id, string Symptom, string XenOptions, st
 /// <summary>The Troubleshooting submenu's workarounds (README's presenter table lists the same, symptom first).</summary>
 public static class Troubleshooting
 {
-    public const string MenuTitle = "Troubleshooting";
-
     /// <summary>Xen's own options (docs/misc/xen-command-line.pandoc: efi, iommu) and Linux's nomodeset.</summary>
     public static ImmutableArray<Workaround> Workarounds { get; } =
     [

@@ -216,14 +216,10 @@ public static partial class Commands
             }
 
             GrubMenuPath? entry = null;
-            if (parse.GetValue(menuEntry) is { } path0 && GrubMenuPath.TryParse(path0, out string? entryError) is not { } parsed)
+            if (parse.GetValue(menuEntry) is { } entryText && (entry = GrubMenuPath.TryParse(entryText, out string? entryError)) is null)
             {
                 Console.Error.WriteLine($"error: --menu-entry: {entryError}");
                 return ExitCodes.UsageOrRecipe;
-            }
-            else if (parse.GetValue(menuEntry) is { } path1)
-            {
-                entry = GrubMenuPath.TryParse(path1, out _);
             }
 
             string logFile = parse.GetValue(log) ?? Path.Combine("out", $"boot-{Path.GetFileNameWithoutExtension(path)}-{fw.ToString().ToLowerInvariant()}-{md.ToString().ToLowerInvariant()}.log");

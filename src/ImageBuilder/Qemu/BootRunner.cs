@@ -70,7 +70,7 @@ public static class BootRunner
         var console = new StringBuilder();
         var pending = expect.Distinct(StringComparer.Ordinal).ToList();
         var failures = (failOn ?? []).Where(m => m.Length > 0).Distinct(StringComparer.Ordinal).ToList();
-        int longest = pending.Concat(failures).Select(m => m.Length).DefaultIfEmpty(0).Max();
+        int longest = pending.Concat(failures).Append(menuEntry is null ? string.Empty : GrubMenuPath.MenuShown).Max(m => m.Length);
         var timeline = new BootTimeline();
         var seen = new List<MarkerSeen>();
         string? reason = null;
@@ -103,7 +103,7 @@ public static class BootRunner
                     int from = Math.Max(0, console.Length - longest);
                     console.Append(chunk);
                     string text = console.ToString(from, console.Length - from);
-                    if (keyboard is not null && !typed && console.ToString().Contains(GrubMenuPath.MenuShown, StringComparison.Ordinal))
+                    if (keyboard is not null && !typed && text.Contains(GrubMenuPath.MenuShown, StringComparison.Ordinal))
                     {
                         typed = true;
                         typing = Type(keyboard.Writer, menuEntry!, token);
