@@ -8,7 +8,7 @@ namespace ImageBuilder.Tests.Integration;
 /// determinism test's fixture, then the cold build), which the boot lane boots after the minimal images (two machines);
 /// then the compiled stack, booted next (built by whichever lane gets to it first: a lane that gets to a step another
 /// is making waits for it, the cache's per-step lock). The demo image boots last; its boot with the PVH and HVM guests
-/// waits for the build lane to end (<see cref="QuietMachine"/>). Classes not listed run after these, by name.
+/// (<see cref="LiveDemoBootTests"/>, after the demo image's other boots) waits for the build lane to end (<see cref="QuietMachine"/>). Classes not listed run after these, by name.
 /// </summary>
 public sealed class QemuClassOrder : ITestClassOrderer
 {
@@ -16,7 +16,7 @@ public sealed class QemuClassOrder : ITestClassOrderer
     [
         // The boot lane.
         nameof(ImageTestCommandTests), nameof(MinimalImageTests), nameof(EscapedValuesBootTests), nameof(XenEfiLoaderTests),
-        nameof(TwoHostMigrationTests), nameof(XenSourceTests), nameof(LiveDemoTests),
+        nameof(TwoHostMigrationTests), nameof(XenSourceTests), nameof(LiveDemoTests), nameof(LiveDemoBootTests),
 
         // The build lane.
         nameof(DeterminismTests), nameof(XenSourceBuildTests), nameof(BuildSafetyTests), nameof(FullDiskTests),
