@@ -18,6 +18,7 @@ public static partial class Commands
             Boot(),
             Test(),
             Schema(),
+            Write(),
         };
         return root;
     }
