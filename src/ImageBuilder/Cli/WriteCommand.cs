@@ -61,7 +61,7 @@ public static partial class Commands
             }
 
             string? recorded = RecordedSha256(path);
-            var results = (await WriteAllAsync(path, bytes, [.. targets.Select(t => t.Device.Path)], ct).ConfigureAwait(false))
+            var results = (await WriteAllAsync(path, bytes, [.. targets.Select(t => t.Device)], ct).ConfigureAwait(false))
                 .Select(r => r.Succeeded && recorded is not null && r.ImageSha256 != recorded
                     ? r with { Failure = $"the image read {r.ImageSha256}, not the {recorded} of {path}.sha256: it changed after its build" }
                     : r)
@@ -100,11 +100,11 @@ public static partial class Commands
     }
 
     /// <summary>Every device at once; a bar per device on a terminal, the result lines only otherwise.</summary>
-    private static async Task<DeviceResult[]> WriteAllAsync(string image, long bytes, string[] devices, CancellationToken ct)
+    private static async Task<DeviceResult[]> WriteAllAsync(string image, long bytes, BlockDevice[] devices, CancellationToken ct)
     {
         if (Console.IsOutputRedirected || Environment.GetEnvironmentVariable("CI") is { Length: > 0 } and not "false")
         {
-            return await Task.WhenAll(devices.Select(d => Task.Run(() => DeviceWriter.WriteAsync(image, d, null, ct), ct))).ConfigureAwait(false);
+            return await Task.WhenAll(devices.Select(d => Task.Run(() => DeviceWriter.WriteAsync(image, d.Path, d.Bytes, null, ct), ct))).ConfigureAwait(false);
         }
 
         return await AnsiConsole.Progress()
@@ -113,13 +113,13 @@ public static partial class Commands
             {
                 var writes = devices.Select(device =>
                 {
-                    var task = context.AddTask(Markup.Escape($"writing {device}"), maxValue: 2.0 * bytes);
+                    var task = context.AddTask(Markup.Escape($"writing {device.Path}"), maxValue: 2.0 * bytes);
                     var progress = new Progress<WriteProgress>(p =>
                     {
-                        task.Description = Markup.Escape($"{(p.Verifying ? "reading back" : "writing")} {device}");
+                        task.Description = Markup.Escape($"{(p.Verifying ? "reading back" : "writing")} {device.Path}");
                         task.Value = p.Verifying ? bytes + p.Done : p.Done;
                     });
-                    return Task.Run(() => DeviceWriter.WriteAsync(image, device, progress, ct), ct);
+                    return Task.Run(() => DeviceWriter.WriteAsync(image, device.Path, device.Bytes, progress, ct), ct);
                 }).ToArray();
                 return await Task.WhenAll(writes).ConfigureAwait(false);
             }).ConfigureAwait(false);

@@ -1,5 +1,5 @@
-using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using ImageBuilder.Common.IO;
 
@@ -16,9 +16,10 @@ public sealed record DeviceResult(string Device, long Bytes, string ImageSha256,
 
 /// <summary>
 /// Writes an image to a device and reads it back: the device is opened exclusively (the kernel's own check that nothing
-/// on it is in use), written in 4 MiB chunks through the page cache, flushed to the device (fsync), its cached blocks
-/// dropped (BLKFLSBUF) so that the read-back reads the device and not memory, then read back chunk by chunk against
-/// the SHA-256 of each chunk written. Memory: one chunk buffer per device, whatever the image's size.
+/// on it is in use) for direct transfers (O_DIRECT, as `dd oflag=direct`: no copy of the image in the page cache), written
+/// in 4 MiB chunks, flushed to the device (fsync: its own write cache too), any cached blocks of it dropped (BLKFLSBUF),
+/// then read back directly, chunk by chunk, against the image (read again: the page cache has it). Memory: two chunk
+/// buffers per device, whatever the image's size.
 /// </summary>
 public static class DeviceWriter
 {
@@ -30,16 +31,17 @@ public static class DeviceWriter
     /// </summary>
     public const string CorruptBeforeReadBack = "IMAGEBUILDER_TEST_CORRUPT_BEFORE_READBACK";
 
-    public static async Task<DeviceResult> WriteAsync(string image, string device, IProgress<WriteProgress>? progress, CancellationToken cancellationToken)
+    /// <param name="deviceBytes">The device's size: the image's last chunk is padded with zeros to a whole number of
+    /// the device's blocks, within it.</param>
+    public static async Task<DeviceResult> WriteAsync(string image, string device, long deviceBytes, IProgress<WriteProgress>? progress, CancellationToken cancellationToken)
     {
         var writing = Stopwatch.StartNew();
         long length = new FileInfo(image).Length;
-        var chunks = ImmutableArray.CreateBuilder<byte[]>();
         string imageSha256 = string.Empty;
-        var buffer = GC.AllocateUninitializedArray<byte>(ChunkBytes);
+        var buffer = AlignedBuffer();
         try
         {
-            using var handle = BlockDeviceHandle.OpenExclusive(device);
+            using var handle = BlockDeviceHandle.OpenExclusive(device, direct: true);
             using (var source = new FileStream(image, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan))
             using (var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
             {
@@ -47,10 +49,10 @@ public static class DeviceWriter
                 int read;
                 while ((read = await source.ReadAtLeastAsync(buffer, ChunkBytes, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false)) > 0)
                 {
-                    var chunk = buffer.AsMemory(0, read);
-                    whole.AppendData(chunk.Span);
-                    chunks.Add(SHA256.HashData(chunk.Span));
-                    await WriteAtAsync(handle, device, chunk, offset, cancellationToken).ConfigureAwait(false);
+                    whole.AppendData(buffer.Span[..read]);
+                    int whole512 = Padded(offset, read, deviceBytes);
+                    buffer.Span[read..whole512].Clear();
+                    await WriteAtAsync(handle, device, buffer[..whole512], offset, cancellationToken).ConfigureAwait(false);
                     offset += read;
                     progress?.Report(new WriteProgress(device, false, offset, length));
                 }
@@ -64,13 +66,33 @@ public static class DeviceWriter
             CorruptIfAsked();
 
             var verifying = Stopwatch.StartNew();
-            string? difference = await FirstDifferenceAsync(handle, device, chunks.ToImmutable(), length, buffer, progress, cancellationToken).ConfigureAwait(false);
+            string? difference = await FirstDifferenceAsync(handle, device, image, length, deviceBytes, buffer, progress, cancellationToken).ConfigureAwait(false);
             return new DeviceResult(device, length, imageSha256, written, verifying.Elapsed, difference);
         }
         catch (IOException e)
         {
             return new DeviceResult(device, length, imageSha256, writing.Elapsed, TimeSpan.Zero, e.Message);
         }
+    }
+
+    /// <summary>A chunk buffer at an address direct transfers take (pinned: the garbage collector never moves it).</summary>
+    private static Memory<byte> AlignedBuffer()
+    {
+        const int Alignment = BlockDeviceHandle.DirectAlignment;
+        byte[] raw = GC.AllocateUninitializedArray<byte>(ChunkBytes + Alignment, pinned: true);
+        long address = Marshal.UnsafeAddrOfPinnedArrayElement(raw, 0);
+        return raw.AsMemory((int)((Alignment - (address % Alignment)) % Alignment), ChunkBytes);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> bytes at <paramref name="offset"/> rounded up to the direct-transfer unit, or to the
+    /// 512-byte sector every block device has where the larger unit would pass the device's end.
+    /// </summary>
+    private static int Padded(long offset, int count, long deviceBytes)
+    {
+        int unit = BlockDeviceHandle.DirectAlignment;
+        int padded = (count + unit - 1) / unit * unit;
+        return offset + padded <= deviceBytes ? padded : (count + 511) / 512 * 512;
     }
 
     private static void CorruptIfAsked()
@@ -100,34 +122,49 @@ public static class DeviceWriter
         }
     }
 
-    /// <summary>Where the device's content first differs from the chunks written, or null when it reads back equal.</summary>
-    private static async Task<string?> FirstDifferenceAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string device, ImmutableArray<byte[]> chunks, long length, byte[] buffer, IProgress<WriteProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Where the device's content first differs from the image (read again, from the page cache), or null when it reads back equal.</summary>
+    private static async Task<string?> FirstDifferenceAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string device, string image, long length, long deviceBytes, Memory<byte> buffer, IProgress<WriteProgress>? progress, CancellationToken cancellationToken)
     {
-        long offset = 0;
-        foreach (byte[] expected in chunks)
+        var expected = GC.AllocateUninitializedArray<byte>(ChunkBytes);
+        using var source = File.OpenHandle(image, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
+        for (long offset = 0; offset < length; offset += ChunkBytes)
         {
             int want = (int)Math.Min(ChunkBytes, length - offset);
-            int got = 0;
-            while (got < want)
+            int got = await ReadFullyAsync(handle, buffer[..Padded(offset, want, deviceBytes)], offset, cancellationToken).ConfigureAwait(false);
+            if (got < want)
             {
-                int read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(got, want - got), offset + got, cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    return $"read back: the device ended at byte {offset + got}, the image has {length}";
-                }
-
-                got += read;
+                return $"read back: the device ended at byte {offset + got}, the image has {length}";
             }
 
-            if (!SHA256.HashData(buffer.AsSpan(0, want)).AsSpan().SequenceEqual(expected))
+            await ReadFullyAsync(source, expected.AsMemory(0, want), offset, cancellationToken).ConfigureAwait(false);
+            var back = buffer.Span[..want];
+            if (!back.SequenceEqual(expected.AsSpan(0, want)))
             {
-                return $"read back: the device differs from the image in bytes {offset} to {offset + want - 1} (the write did not stick: a failing or fake-capacity device?)";
+                long first = offset + back.CommonPrefixLength(expected.AsSpan(0, want));
+                return $"read back: the device differs from the image at byte {first} (the write did not stick: a failing or fake-capacity device?)";
             }
 
-            offset += want;
-            progress?.Report(new WriteProgress(device, true, offset, length));
+            progress?.Report(new WriteProgress(device, true, offset + want, length));
         }
 
         return null;
+    }
+
+    /// <summary>Reads until <paramref name="into"/> is full or the file ends; how much it read.</summary>
+    private static async Task<int> ReadFullyAsync(Microsoft.Win32.SafeHandles.SafeFileHandle file, Memory<byte> into, long offset, CancellationToken cancellationToken)
+    {
+        int got = 0;
+        while (got < into.Length)
+        {
+            int read = await RandomAccess.ReadAsync(file, into[got..], offset + got, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            got += read;
+        }
+
+        return got;
     }
 }

@@ -90,6 +90,9 @@ public sealed class LiveDemoTests(LiveDemoFixture demo) : IClassFixture<LiveDemo
         Assert.NotEmpty(address);
         string leases = File.ReadAllText(dhcpLog);
         Assert.True(leases.Contains($"DHCPACK({tap}) {address} 52:54:00:49:42:01", StringComparison.Ordinal), leases);
+
+        // The preflight's network line names the NIC with its link, the bridge it is in and the bridge's DHCP address.
+        Assert.Matches($@"preflight: network: \S+ link up in xenbr0, (\S+ )*{Regex.Escape(address)}/24\b", serial);
     }
 
     [Fact]

@@ -42,9 +42,10 @@ public sealed class PairImageFixture : IDisposable
 }
 
 /// <summary>
-/// Two machines booted from one image on a private virtual LAN with no DHCP server, each with UEFI from a USB stick
-/// (each its own copy-on-write view of it): each names itself after its MAC and takes a link-local address, and they
-/// find each other by mDNS.
+/// Two machines booted from one image on a private virtual LAN with no DHCP server, with UEFI, from USB sticks (each
+/// its own copy-on-write view of the image) in the first test and from CDs in the second (the demo recipe's live Dom0
+/// on the fourth boot path: BIOS CD and BIOS USB are the demo image's own boots): each names itself after its MAC
+/// and takes a link-local address, and they find each other by mDNS.
 /// </summary>
 [Trait("Category", "Slow")]
 [Collection("qemu")]
@@ -127,7 +128,7 @@ public sealed class TwoHostMigrationTests(PairImageFixture pair) : IClassFixture
         await using var lan = VirtualLan.Start(2);
         string LogOf(int machine) => LanBoot.LogFileOf(pair.Directory.Combine("cut.log"), machine);
         BootOptions Machine(int machine, params string[] expect) =>
-            new(pair.Image, Firmware.Uefi, BootMedia.Usb, TimeSpan.FromSeconds(1200), ["IMAGEBUILDER-DOM0-READY xen=4.17.", .. expect], 2048, LogOf(machine)) { Lan = lan.Ports[machine - 1], Cpus = BootOptions.CpusPerMachine(Environment.ProcessorCount, 2) };
+            new(pair.Image, Firmware.Uefi, BootMedia.Cd, TimeSpan.FromSeconds(1200), ["IMAGEBUILDER-DOM0-READY xen=4.17.", .. expect], 2048, LogOf(machine)) { Lan = lan.Ports[machine - 1], Cpus = BootOptions.CpusPerMachine(Environment.ProcessorCount, 2) };
         string sending = $"== live-migrate 'tiny' (PV) to {Receiver}";
         string cut = $"demo: live migration of tiny to {Receiver} failed; the guest still runs here";
         using var powerOff = CancellationTokenSource.CreateLinkedTokenSource(token);

@@ -25,14 +25,24 @@ wired() {
     return 1
 }
 
-# The hosts on the LAN that announce the migration service, this host left out: "peer NAME ADDRESS" for those that
-# announce this image's peer group and migration key, "stranger NAME ADDRESS" for the others (another recipe, another
-# key). IPv4 only. avahi-browse -p lines: =;INTERFACE;PROTOCOL;SERVICE;TYPE;DOMAIN;HOST;ADDRESS;PORT;"TXT" "TXT"
+# The name this host has on the LAN: the one avahi announces. It is the host name, unless avahi saw that name taken
+# and took another (seen: a conflict with its own announcement of the link-local address it had before DHCP
+# answered; avahi then named it after the host name's last number plus one).
+mdns_name() {
+    local name
+    name=$(busctl call org.freedesktop.Avahi / org.freedesktop.Avahi.Server GetHostName 2> /dev/null | sed -n 's/^s "\(.*\)"$/\1/p')
+    echo "${name:-$(hostname)}"
+}
+
+# The hosts on the LAN that announce the migration service, this host left out (avahi's own services, whatever name
+# avahi gave it, and loopback answers): "peer NAME ADDRESS" for those that announce this image's peer group and
+# migration key, "stranger NAME ADDRESS" for the others (another recipe, another key). IPv4 only.
+# avahi-browse -p lines: =;INTERFACE;PROTOCOL;SERVICE;TYPE;DOMAIN;HOST;ADDRESS;PORT;"TXT" "TXT"
 neighbours() {
     [ -r "$migration/peer-group" ] || return 0
-    avahi-browse --resolve --parsable --terminate --no-db-lookup "$(peer_value service)" 2> /dev/null |
-        awk -F';' -v me="$(hostname).local" -v group="\"group=$(peer_value group)\"" -v key="\"key=$(peer_value key)\"" '
-            $1 == "=" && $3 == "IPv4" && $7 != me {
+    avahi-browse --resolve --parsable --terminate --no-db-lookup --ignore-local "$(peer_value service)" 2> /dev/null |
+        awk -F';' -v me="$(mdns_name).local" -v group="\"group=$(peer_value group)\"" -v key="\"key=$(peer_value key)\"" '
+            $1 == "=" && $3 == "IPv4" && $7 != me && $8 !~ /^127\./ {
                 host = $7
                 sub(/\.local$/, "", host)
                 print (index($10, group) && index($10, key) ? "peer" : "stranger"), host, $8
