@@ -18,8 +18,8 @@ public sealed record DeviceResult(string Device, long Bytes, string ImageSha256,
 /// Writes an image to a device and reads it back: the device is opened exclusively (the kernel's own check that nothing
 /// on it is in use) for direct transfers (O_DIRECT, as `dd oflag=direct`: no copy of the image in the page cache), written
 /// in 4 MiB chunks, flushed to the device (fsync: its own write cache too), any cached blocks of it dropped (BLKFLSBUF),
-/// then read back directly, chunk by chunk, against the image (read again: the page cache has it). Memory: two chunk
-/// buffers per device, whatever the image's size.
+/// then read back directly, chunk by chunk, against the image (read again: the page cache has it). Memory: three
+/// chunk buffers per device, whatever the image's size.
 /// </summary>
 public static class DeviceWriter
 {
@@ -38,25 +38,36 @@ public static class DeviceWriter
         var writing = Stopwatch.StartNew();
         long length = new FileInfo(image).Length;
         string imageSha256 = string.Empty;
-        var buffer = AlignedBuffer();
+        Memory<byte>[] buffers = [AlignedBuffer(), AlignedBuffer()];
         try
         {
             using var handle = BlockDeviceHandle.OpenExclusive(device, direct: true);
             using (var source = new FileStream(image, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan))
             using (var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
             {
+                // Two buffers: the next chunk is read and hashed while the last one is being written (one write in flight).
+                var writingChunk = Task.CompletedTask;
                 long offset = 0;
-                int read;
-                while ((read = await source.ReadAtLeastAsync(buffer, ChunkBytes, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false)) > 0)
+                for (int turn = 0; ; turn ^= 1)
                 {
+                    var buffer = buffers[turn];
+                    int read = await source.ReadAtLeastAsync(buffer, ChunkBytes, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
                     whole.AppendData(buffer.Span[..read]);
-                    int whole512 = Padded(offset, read, deviceBytes);
-                    buffer.Span[read..whole512].Clear();
-                    await WriteAtAsync(handle, device, buffer[..whole512], offset, cancellationToken).ConfigureAwait(false);
-                    offset += read;
+                    int padded = Padded(offset, read, deviceBytes);
+                    buffer.Span[read..padded].Clear();
+                    await writingChunk.ConfigureAwait(false);
                     progress?.Report(new WriteProgress(device, false, offset, length));
+                    writingChunk = WriteAtAsync(handle, device, buffer[..padded], offset, cancellationToken);
+                    offset += read;
                 }
 
+                await writingChunk.ConfigureAwait(false);
+                progress?.Report(new WriteProgress(device, false, offset, length));
                 imageSha256 = Convert.ToHexStringLower(whole.GetHashAndReset());
             }
 
@@ -66,7 +77,7 @@ public static class DeviceWriter
             CorruptIfAsked();
 
             var verifying = Stopwatch.StartNew();
-            string? difference = await FirstDifferenceAsync(handle, device, image, length, deviceBytes, buffer, progress, cancellationToken).ConfigureAwait(false);
+            string? difference = await FirstDifferenceAsync(handle, device, image, length, deviceBytes, buffers[0], progress, cancellationToken).ConfigureAwait(false);
             return new DeviceResult(device, length, imageSha256, written, verifying.Elapsed, difference);
         }
         catch (IOException e)
