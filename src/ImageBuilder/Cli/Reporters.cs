@@ -5,11 +5,12 @@ namespace ImageBuilder.Cli;
 
 public static class Reporters
 {
+    /// <summary>Whether output goes to a person at a terminal: not redirected, not in CI.</summary>
+    public static bool Interactive =>
+        !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("CI") is null or "" or "false";
+
     /// <summary>A live status display on a terminal; plain lines when output is redirected or in CI.</summary>
-    public static IBuildReporter ForConsole() =>
-        !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("CI") is null or "" or "false"
-            ? new LiveReporter()
-            : new PlainReporter();
+    public static IBuildReporter ForConsole() => Interactive ? new LiveReporter() : new PlainReporter();
 }
 
 /// <summary>One line per event: for logs and CI.</summary>

@@ -102,7 +102,7 @@ public static partial class Commands
     /// <summary>Every device at once; a bar per device on a terminal, the result lines only otherwise.</summary>
     private static async Task<DeviceResult[]> WriteAllAsync(string image, long bytes, BlockDevice[] devices, CancellationToken ct)
     {
-        if (Console.IsOutputRedirected || Environment.GetEnvironmentVariable("CI") is { Length: > 0 } and not "false")
+        if (!Reporters.Interactive)
         {
             return await Task.WhenAll(devices.Select(d => Task.Run(() => DeviceWriter.WriteAsync(image, d.Path, d.Bytes, null, ct), ct))).ConfigureAwait(false);
         }
